@@ -1,0 +1,1 @@
+"""convplay's web app: a thin FastAPI layer over convcore."""

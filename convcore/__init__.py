@@ -1,0 +1,34 @@
+"""convcore: 2-D convolution, the ways a course teaches it, with torch's signatures.
+
+>>> import convcore as cc
+>>> cc.conv2d([[0, 1, 2], [3, 4, 5], [6, 7, 8]], [[0, 1], [2, 3]])
+array([[19., 25.],
+       [37., 43.]])
+"""
+
+from convcore.convolution import conv2d
+from convcore.errors import ConvcoreError
+from convcore.geometry import Conv2dGeometry, conv2d_geometry
+from convcore.kernel_matrix import kernel_matrix
+from convcore.registry import METHODS, Method, get_method
+from convcore.shapes import conv_output_size, dilated_extent, same_padding
+from convcore.unfold import fold, unfold
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "Conv2dGeometry",
+    "ConvcoreError",
+    "Method",
+    "__version__",
+    "conv2d",
+    "conv2d_geometry",
+    "conv_output_size",
+    "dilated_extent",
+    "fold",
+    "get_method",
+    "kernel_matrix",
+    "same_padding",
+    "unfold",
+]

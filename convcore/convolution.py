@@ -1,0 +1,79 @@
+"""conv2d with torch's signature and semantics, over the methods in the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from convcore.geometry import Padding, conv2d_geometry
+from convcore.layout import batch_conv_args, check_bias
+from convcore.params import IntOrPair
+from convcore.registry import get_method
+
+
+def conv2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrPair = 1,
+    padding: Padding = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+    method: str = "im2col",
+) -> NDArray[np.floating]:
+    """2-D cross-correlation, as ``torch.nn.functional.conv2d`` computes it.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(N, C_in, H, W)``, unbatched ``(C_in, H, W)``, or ``(H, W)`` with a 2-D kernel.
+    weight : array_like
+        ``(C_out, C_in/groups, kH, kW)``, or ``(kH, kW)`` for a 2-D input.
+    bias : array_like, optional
+        ``(C_out,)``; a scalar is accepted for a 2-D input.
+    stride, dilation : int or pair
+        Step between windows and between kernel taps.
+    padding : int, pair, 'same' or 'valid'
+        Cells added on each side; 'same' (stride 1 only) keeps the size, putting an odd
+        extra cell at the bottom/right, as torch does.
+    groups : int
+        Split channels into independent groups; must divide C_in and C_out.
+    padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}
+        What the padding cells hold, as in ``torch.nn.Conv2d``.
+    method : str
+        A conv2d method from :data:`convcore.registry.METHODS`: 'loop', 'im2col'
+        (default, fast) or 'kernel_matrix'.
+
+    Returns
+    -------
+    ndarray
+        ``(N, C_out, H_out, W_out)`` in the input's layout, with
+        ``H_out = ⌊(H + pad_top + pad_bottom − d(kH − 1) − 1)/s⌋ + 1``. float32 if every
+        array is float32, float64 otherwise.
+
+    Raises
+    ------
+    ConvcoreError
+        Wherever torch rejects the configuration; the message quotes the values.
+
+    Examples
+    --------
+    >>> x = np.arange(9.0).reshape(3, 3)
+    >>> conv2d(x, [[0.0, 1.0], [2.0, 3.0]])
+    array([[19., 25.],
+           [37., 43.]])
+    >>> conv2d(x, np.ones((3, 3)), padding=1, stride=2, method="loop")
+    array([[ 8., 12.],
+           [20., 24.]])
+    """
+    args = batch_conv_args(input, weight, bias, "conv2d")
+    run = get_method("conv2d", method).run
+    geometry = conv2d_geometry(args.x.shape, args.weight.shape, stride, padding, dilation,
+                               groups, padding_mode)
+    check_bias(args.bias, geometry.out_channels, args.weight.shape)
+    out = run(args.x, args.weight, geometry)
+    if args.bias is not None:
+        out += args.bias[:, None, None]
+    return args.restore(out)

@@ -1,0 +1,166 @@
+"""Validated, normalised description of one conv2d configuration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convcore.errors import ConvcoreError
+from convcore.padding import check_pad_fits, pad2d, source_map
+from convcore.params import (
+    IntOrPair,
+    Pair,
+    as_int,
+    check_padding_mode,
+    nonnegative_pair,
+    positive_pair,
+)
+from convcore.shapes import conv_output_size, dilated_extent, same_padding
+
+Padding = IntOrPair | str
+
+
+@dataclass(frozen=True)
+class Conv2dGeometry:
+    """Everything about a conv2d call except the numbers in the arrays.
+
+    ``pads`` is ``(top, bottom, left, right)``; ``in_size`` is the unpadded ``(H, W)``.
+    """
+
+    in_channels: int
+    out_channels: int
+    groups: int
+    in_size: Pair
+    kernel: Pair
+    stride: Pair
+    dilation: Pair
+    pads: tuple[int, int, int, int]
+    padding_mode: str
+
+    @property
+    def padded_size(self) -> Pair:
+        """(H, W) after padding."""
+        top, bottom, left, right = self.pads
+        return self.in_size[0] + top + bottom, self.in_size[1] + left + right
+
+    @property
+    def out_size(self) -> Pair:
+        """(H_out, W_out)."""
+        top, bottom, left, right = self.pads
+        return (
+            conv_output_size(self.in_size[0], self.kernel[0], self.stride[0], top + bottom,
+                             self.dilation[0]),
+            conv_output_size(self.in_size[1], self.kernel[1], self.stride[1], left + right,
+                             self.dilation[1]),
+        )
+
+    @property
+    def in_per_group(self) -> int:
+        """Input channels each output channel sees."""
+        return self.in_channels // self.groups
+
+    @property
+    def out_per_group(self) -> int:
+        """Output channels each group produces."""
+        return self.out_channels // self.groups
+
+    def pad(self, x: NDArray[np.floating]) -> NDArray[np.floating]:
+        """Pad the spatial axes of ``x`` with this geometry's padding and mode."""
+        return pad2d(x, self.pads, self.padding_mode)
+
+    def source_maps(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Per-axis maps from padded position to source index (``-1`` = zero pad)."""
+        top, bottom, left, right = self.pads
+        return (
+            source_map(self.in_size[0], top, bottom, self.padding_mode),
+            source_map(self.in_size[1], left, right, self.padding_mode),
+        )
+
+
+def resolve_padding(
+    padding: Padding, kernel: Pair, stride: Pair, dilation: Pair
+) -> tuple[int, int, int, int]:
+    """Turn ``padding`` (int, pair, 'same' or 'valid') into ``(top, bottom, left, right)``."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ConvcoreError(
+                    f"padding='same' needs stride 1, got stride={stride}; "
+                    "use an explicit padding for strided convolutions"
+                )
+            return (*same_padding(kernel[0], dilation[0]), *same_padding(kernel[1], dilation[1]))
+        raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    ph, pw = nonnegative_pair(padding, "padding")
+    return (ph, ph, pw, pw)
+
+
+def conv2d_geometry(
+    input_shape: Sequence[int],
+    weight_shape: Sequence[int],
+    stride: IntOrPair = 1,
+    padding: Padding = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+    padding_mode: str = "zeros",
+) -> Conv2dGeometry:
+    """Validate a conv2d configuration from shapes alone, as torch does.
+
+    ``input_shape`` is ``(N, C_in, H, W)`` and ``weight_shape`` ``(C_out, C_in/groups, kH, kW)``.
+
+    Examples
+    --------
+    >>> g = conv2d_geometry((1, 1, 5, 5), (1, 1, 3, 3), stride=2, padding=1)
+    >>> g.out_size, g.padded_size
+    ((3, 3), (7, 7))
+    """
+    stride = positive_pair(stride, "stride")
+    dilation = positive_pair(dilation, "dilation")
+    groups = as_int(groups, "groups")
+    check_padding_mode(padding_mode)
+    if groups < 1:
+        raise ConvcoreError(f"groups must be a positive integer, got groups={groups}")
+    _, in_channels, height, width = input_shape
+    out_channels, in_per_group, kh, kw = weight_shape
+    _check_channels(in_channels, out_channels, in_per_group, groups, weight_shape)
+    pads = resolve_padding(padding, (kh, kw), stride, dilation)
+    geometry = Conv2dGeometry(
+        in_channels=in_channels, out_channels=out_channels, groups=groups,
+        in_size=(height, width), kernel=(kh, kw), stride=stride, dilation=dilation,
+        pads=pads, padding_mode=padding_mode,
+    )
+    check_pad_fits(height, pads[0], pads[1], padding_mode, "height")
+    check_pad_fits(width, pads[2], pads[3], padding_mode, "width")
+    _check_kernel_fits(geometry)
+    return geometry
+
+
+def _check_channels(
+    in_channels: int, out_channels: int, in_per_group: int, groups: int,
+    weight_shape: Sequence[int],
+) -> None:
+    if out_channels < groups or out_channels % groups:
+        raise ConvcoreError(
+            f"groups={groups} must divide the weight's output channels, "
+            f"got weight of shape {tuple(weight_shape)} with {out_channels} output channels"
+        )
+    if in_per_group * groups != in_channels:
+        raise ConvcoreError(
+            f"with groups={groups} and weight of shape {tuple(weight_shape)}, the input needs "
+            f"{in_per_group * groups} channels ({in_per_group} per group), got {in_channels}"
+        )
+
+
+def _check_kernel_fits(g: Conv2dGeometry) -> None:
+    padded_h, padded_w = g.padded_size
+    span_h = dilated_extent(g.kernel[0], g.dilation[0])
+    span_w = dilated_extent(g.kernel[1], g.dilation[1])
+    if span_h > padded_h or span_w > padded_w or min(g.kernel) < 1:
+        raise ConvcoreError(
+            f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
+            f"the padded input {padded_h}×{padded_w}"
+        )

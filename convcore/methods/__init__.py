@@ -1,0 +1,1 @@
+"""One module per method; :mod:`convcore.registry` lists them all."""

@@ -1,0 +1,100 @@
+"""Normalise the loosely typed arguments of the public API (ints, pairs, arrays)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from convcore.errors import ConvcoreError
+
+Pair = tuple[int, int]
+IntOrPair = int | Sequence[int]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def as_int(value: Any, name: str) -> int:
+    """Return ``value`` as a Python int, or raise naming ``name``."""
+    if isinstance(value, bool | np.bool_):
+        raise ConvcoreError(f"{name} must be an integer, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ConvcoreError(f"{name} must be an integer, got {value!r}") from None
+
+
+def as_pair(value: IntOrPair, name: str) -> Pair:
+    """Expand an int or a 1- or 2-sequence of ints into a pair, as torch does."""
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = [as_int(v, name) for v in value]
+        if len(items) == 1:
+            return (items[0], items[0])
+        if len(items) != 2:
+            raise ConvcoreError(
+                f"{name} must be an integer or a pair of integers, got {tuple(value)!r}"
+            )
+        return (items[0], items[1])
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        return as_pair(value.tolist(), name)
+    number = as_int(value, name)
+    return (number, number)
+
+
+def positive_pair(value: IntOrPair, name: str) -> Pair:
+    """A pair whose entries must be at least 1 (stride, dilation, kernel size)."""
+    pair = as_pair(value, name)
+    if min(pair) < 1:
+        raise ConvcoreError(f"{name} must be positive, got {name}={_show(value)}")
+    return pair
+
+
+def nonnegative_pair(value: IntOrPair, name: str) -> Pair:
+    """A pair whose entries must be at least 0 (padding, output_padding)."""
+    pair = as_pair(value, name)
+    if min(pair) < 0:
+        raise ConvcoreError(f"{name} must not be negative, got {name}={_show(value)}")
+    return pair
+
+
+def check_padding_mode(mode: str) -> str:
+    """Return ``mode`` if it is one of torch's four padding modes."""
+    if mode not in PADDING_MODES:
+        raise ConvcoreError(
+            f"padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, got {mode!r}"
+        )
+    return mode
+
+
+def as_float_array(value: ArrayLike, name: str) -> NDArray[np.floating]:
+    """Convert to a float32 or float64 array: float32 stays, everything real becomes float64."""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as err:
+        raise ConvcoreError(f"{name} is not a rectangular array of numbers: {err}") from None
+    if array.dtype == np.float32:
+        return array
+    if array.dtype.kind not in "biuf":
+        raise ConvcoreError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return array.astype(np.float64)
+
+
+def common_dtype(*arrays: NDArray[np.floating] | None) -> np.dtype[Any]:
+    """float32 when every given array is float32, float64 otherwise (numpy's promotion)."""
+    return np.result_type(*[a.dtype for a in arrays if a is not None])
+
+
+def shape_str(shape: Sequence[int]) -> str:
+    """Format a shape the way messages quote it: ``(1, 3, 5, 5)``."""
+    return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return repr(tuple(value.tolist()))
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return repr(tuple(value))
+    return repr(value)

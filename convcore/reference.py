@@ -1,0 +1,86 @@
+"""The oracle: the same calls made through ``torch.nn.functional``, torch imported lazily.
+
+These wrappers convert numpy in and out and otherwise leave every check to torch, so that
+the tests compare convcore's verdicts with torch's own. The tutorial's 2-D ``(H, W)`` form,
+which torch does not have, is sent as one channel of one sample.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def _torch() -> Any:
+    import torch  # heavy: imported on first use only
+
+    return torch
+
+
+def torch_version() -> str:
+    """The installed torch version, e.g. ``'2.13.0+cpu'``."""
+    return str(_torch().__version__)
+
+
+def _tensor(value: ArrayLike | None) -> Any:
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if array.dtype != np.float32:
+        array = array.astype(np.float64)
+    return _torch().from_numpy(np.ascontiguousarray(array))
+
+
+def conv2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: Any = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> NDArray[np.floating]:
+    """``F.conv2d``, or ``nn.Conv2d``'s forward when ``padding_mode`` is not 'zeros'.
+
+    Examples
+    --------
+    >>> conv2d(np.arange(9.0).reshape(3, 3), [[0.0, 1.0], [2.0, 3.0]])
+    array([[19., 25.],
+           [37., 43.]])
+    """
+    torch = _torch()
+    x, w, b = _tensor(input), _tensor(weight), _tensor(bias)
+    two_d = x.dim() == 2 and w.dim() == 2
+    if two_d:
+        x, w = x[None, None], w[None, None]
+        b = b.reshape(1) if b is not None and b.dim() == 0 else b
+    if padding_mode == "zeros" or w.dim() != 4:
+        out = torch.nn.functional.conv2d(x, w, b, stride, padding, dilation, groups)
+    else:
+        module = torch.nn.Conv2d(
+            w.shape[1] * groups if isinstance(groups, int) and groups > 0 else w.shape[1],
+            w.shape[0], tuple(w.shape[2:]), stride=stride, padding=padding,
+            dilation=dilation, groups=groups, bias=b is not None, padding_mode=padding_mode,
+        )
+        out = module._conv_forward(x, w, b)
+    out = out.detach().numpy()
+    return out[0, 0] if two_d else out
+
+
+def unfold(input: ArrayLike, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> NDArray[np.floating]:
+    """``F.unfold`` on numpy arrays."""
+    out = _torch().nn.functional.unfold(_tensor(input), kernel_size, dilation, padding, stride)
+    return out.numpy()
+
+
+def fold(input: ArrayLike, output_size: Any, kernel_size: Any, dilation: Any = 1,
+         padding: Any = 0, stride: Any = 1) -> NDArray[np.floating]:
+    """``F.fold`` on numpy arrays."""
+    out = _torch().nn.functional.fold(_tensor(input), output_size, kernel_size, dilation,
+                                      padding, stride)
+    return out.numpy()

@@ -1,0 +1,172 @@
+"""im2col and col2im with the layout of ``torch.nn.functional.unfold`` / ``fold``.
+
+A column holds one window: rows run over (channel, kernel row, kernel column), columns over
+window positions in row-major order, so ``unfold(x)[n, c*kh*kw + i*kw + j, oy*ow + ox]`` is
+``x_padded[n, c, oy*sh + i*dh, ox*sw + j*dw]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from convcore.errors import ConvcoreError
+from convcore.padding import pad2d
+from convcore.params import IntOrPair, Pair, as_float_array, nonnegative_pair, positive_pair
+from convcore.shapes import conv_output_size
+
+
+def unfold(
+    input: ArrayLike,
+    kernel_size: IntOrPair,
+    dilation: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    stride: IntOrPair = 1,
+) -> NDArray[np.floating]:
+    """Extract every sliding window as a column (im2col), like ``F.unfold``.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(N, C, H, W)`` or unbatched ``(C, H, W)``.
+    kernel_size, dilation, padding, stride : int or pair
+        As in ``torch.nn.functional.unfold``; padding is with zeros.
+
+    Returns
+    -------
+    ndarray
+        ``(N, C·kH·kW, L)`` (``(C·kH·kW, L)`` when unbatched), ``L = H_out · W_out``.
+
+    Notes
+    -----
+    Copies ``kH·kW`` strided slices into a preallocated array: memory is
+    ``C·kH·kW·L`` values per sample, the price im2col pays for one large GEMM.
+
+    Examples
+    --------
+    >>> unfold(np.arange(9.0).reshape(1, 3, 3), 2)
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    """
+    x = as_float_array(input, "input")
+    if x.ndim not in (3, 4):
+        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {x.shape}")
+    kernel = positive_pair(kernel_size, "kernel_size")
+    dil = positive_pair(dilation, "dilation")
+    pad = nonnegative_pair(padding, "padding")
+    step = positive_pair(stride, "stride")
+    batched = x if x.ndim == 4 else x[None]
+    out_size = _blocks(batched.shape[-2:], kernel, dil, pad, step)
+    padded = pad2d(batched, (pad[0], pad[0], pad[1], pad[1]), "zeros")
+    cols = windows_to_columns(padded, kernel, step, dil, out_size)
+    return cols if x.ndim == 4 else cols[0]
+
+
+def windows_to_columns(
+    padded: NDArray[np.floating], kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair
+) -> NDArray[np.floating]:
+    """im2col of an already padded ``(N, C, Hp, Wp)`` array → ``(N, C·kH·kW, H_out·W_out)``."""
+    n, c = padded.shape[:2]
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    cols = np.empty((n, c, kh, kw, oh, ow), dtype=padded.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            cols[:, :, i, j] = padded[:, :, top : top + sh * (oh - 1) + 1 : sh,
+                                      left : left + sw * (ow - 1) + 1 : sw]
+    return cols.reshape(n, c * kh * kw, oh * ow)  # (N, C·kH·kW, L)
+
+
+def columns_to_image(
+    cols: NDArray[np.floating], channels: int, padded_size: Pair, kernel: Pair, stride: Pair,
+    dilation: Pair, out_size: Pair,
+) -> NDArray[np.floating]:
+    """col2im onto a padded canvas: overlapping window cells add up. → ``(N, C, Hp, Wp)``."""
+    n = cols.shape[0]
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
+    blocks = cols.reshape(n, channels, kh, kw, oh, ow)
+    canvas = np.zeros((n, channels, *padded_size), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            top, left = i * dh, j * dw
+            canvas[:, :, top : top + sh * (oh - 1) + 1 : sh,
+                   left : left + sw * (ow - 1) + 1 : sw] += blocks[:, :, i, j]
+    return canvas
+
+
+def fold(
+    input: ArrayLike,
+    output_size: IntOrPair,
+    kernel_size: IntOrPair,
+    dilation: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    stride: IntOrPair = 1,
+) -> NDArray[np.floating]:
+    """Sum columns back into an image (col2im), like ``F.fold``; the adjoint of ``unfold``.
+
+    Parameters
+    ----------
+    input : array_like
+        ``(N, C·kH·kW, L)`` or unbatched ``(C·kH·kW, L)``.
+    output_size : int or pair
+        ``(H, W)`` of the image before padding.
+    kernel_size, dilation, padding, stride : int or pair
+        As in ``torch.nn.functional.fold``.
+
+    Returns
+    -------
+    ndarray
+        ``(N, C, H, W)`` (``(C, H, W)`` when unbatched).
+
+    Examples
+    --------
+    >>> fold(np.ones((4, 4)), 3, 2)
+    array([[[1., 2., 1.],
+            [2., 4., 2.],
+            [1., 2., 1.]]])
+    """
+    cols = as_float_array(input, "input")
+    if cols.ndim not in (2, 3):
+        raise ConvcoreError(f"fold expects a 2-D or 3-D input, got shape {cols.shape}")
+    size = positive_pair(output_size, "output_size")
+    kernel = positive_pair(kernel_size, "kernel_size")
+    dil = positive_pair(dilation, "dilation")
+    pad = nonnegative_pair(padding, "padding")
+    step = positive_pair(stride, "stride")
+    batched = cols if cols.ndim == 3 else cols[None]
+    taps = kernel[0] * kernel[1]
+    if batched.shape[1] % taps:
+        raise ConvcoreError(
+            f"fold: input dimension {cols.ndim - 2} has size {batched.shape[1]}, "
+            f"which is not divisible by kernel_size {kernel[0]}×{kernel[1]} = {taps}"
+        )
+    out_size = _blocks(size, kernel, dil, pad, step)
+    if batched.shape[2] != out_size[0] * out_size[1]:
+        raise ConvcoreError(
+            f"fold: output_size={size}, kernel_size={kernel}, dilation={dil}, padding={pad}, "
+            f"stride={step} give {out_size[0]}×{out_size[1]} = {out_size[0] * out_size[1]} "
+            f"blocks, but the input has {batched.shape[2]} columns"
+        )
+    padded_size = (size[0] + 2 * pad[0], size[1] + 2 * pad[1])
+    canvas = columns_to_image(batched, batched.shape[1] // taps, padded_size, kernel, step, dil,
+                              out_size)
+    image = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
+    return image if cols.ndim == 3 else image[0]
+
+
+def _blocks(size: tuple[int, ...], kernel: Pair, dilation: Pair, padding: Pair,
+            stride: Pair) -> Pair:
+    """Number of window positions per axis; raise when there are none."""
+    blocks = (
+        conv_output_size(size[0], kernel[0], stride[0], 2 * padding[0], dilation[0]),
+        conv_output_size(size[1], kernel[1], stride[1], 2 * padding[1], dilation[1]),
+    )
+    if min(blocks) < 1:
+        raise ConvcoreError(
+            f"input of spatial size {tuple(size)} with kernel_size={kernel}, dilation={dilation},"
+            f" padding={padding}, stride={stride} leaves {blocks[0]}×{blocks[1]} window "
+            "positions; at least one per axis is needed"
+        )
+    return blocks
