@@ -11,7 +11,17 @@ from convcore.errors import ConvcoreError
 from convcore.geometry import Conv2dGeometry, conv2d_geometry
 from convcore.kernel_matrix import kernel_matrix
 from convcore.registry import METHODS, Method, get_method
-from convcore.shapes import conv_output_size, dilated_extent, same_padding
+from convcore.shapes import (
+    conv_output_size,
+    conv_transpose_output_size,
+    dilated_extent,
+    same_padding,
+)
+from convcore.transposed import (
+    ConvTranspose2dGeometry,
+    conv_transpose2d,
+    conv_transpose2d_geometry,
+)
 from convcore.unfold import fold, unfold
 
 __version__ = "0.1.0"
@@ -19,12 +29,16 @@ __version__ = "0.1.0"
 __all__ = [
     "METHODS",
     "Conv2dGeometry",
+    "ConvTranspose2dGeometry",
     "ConvcoreError",
     "Method",
     "__version__",
     "conv2d",
     "conv2d_geometry",
     "conv_output_size",
+    "conv_transpose2d",
+    "conv_transpose2d_geometry",
+    "conv_transpose_output_size",
     "dilated_extent",
     "fold",
     "get_method",

@@ -14,6 +14,7 @@ from convcore.params import (
     IntOrPair,
     Pair,
     as_int,
+    as_pair,
     check_padding_mode,
     nonnegative_pair,
     positive_pair,
@@ -81,9 +82,13 @@ class Conv2dGeometry:
 
 
 def resolve_padding(
-    padding: Padding, kernel: Pair, stride: Pair, dilation: Pair
+    padding: Padding, kernel: Pair, stride: Pair, dilation: Pair, padding_mode: str = "zeros"
 ) -> tuple[int, int, int, int]:
-    """Turn ``padding`` (int, pair, 'same' or 'valid') into ``(top, bottom, left, right)``."""
+    """Turn ``padding`` (int, pair, 'same' or 'valid') into ``(top, bottom, left, right)``.
+
+    Negative padding crops, which ``torch.nn.Conv2d`` allows for the non-zero padding modes
+    (``F.pad`` crops) and ``F.conv2d`` rejects for zeros.
+    """
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0, 0, 0)
@@ -95,7 +100,10 @@ def resolve_padding(
                 )
             return (*same_padding(kernel[0], dilation[0]), *same_padding(kernel[1], dilation[1]))
         raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    ph, pw = nonnegative_pair(padding, "padding")
+    if padding_mode == "zeros":
+        ph, pw = nonnegative_pair(padding, "padding")
+    else:
+        ph, pw = as_pair(padding, "padding")
     return (ph, ph, pw, pw)
 
 
@@ -127,7 +135,12 @@ def conv2d_geometry(
     _, in_channels, height, width = input_shape
     out_channels, in_per_group, kh, kw = weight_shape
     _check_channels(in_channels, out_channels, in_per_group, groups, weight_shape)
-    pads = resolve_padding(padding, (kh, kw), stride, dilation)
+    _check_empty(input_shape)
+    if min(kh, kw) < 1:
+        raise ConvcoreError(
+            f"kernel size must be positive, got weight of shape {tuple(weight_shape)}"
+        )
+    pads = resolve_padding(padding, (kh, kw), stride, dilation, padding_mode)
     geometry = Conv2dGeometry(
         in_channels=in_channels, out_channels=out_channels, groups=groups,
         in_size=(height, width), kernel=(kh, kw), stride=stride, dilation=dilation,
@@ -155,11 +168,28 @@ def _check_channels(
         )
 
 
+def _check_empty(input_shape: Sequence[int]) -> None:
+    """Empty batches are fine, as in torch; empty planes and empty channel axes are not.
+
+    torch rejects empty planes. For an empty channel axis it returns an output with zero
+    output channels whatever the weight says (and fails under reflect/replicate), which
+    contradicts its own shape rule, so convcore rejects that case outright.
+    """
+    _, channels, height, width = input_shape
+    if channels == 0:
+        raise ConvcoreError(f"input has no channels: input of shape {tuple(input_shape)}")
+    if min(height, width) == 0:
+        raise ConvcoreError(
+            f"input of shape {tuple(input_shape)} has an empty plane; only the batch axis "
+            "may be empty"
+        )
+
+
 def _check_kernel_fits(g: Conv2dGeometry) -> None:
     padded_h, padded_w = g.padded_size
     span_h = dilated_extent(g.kernel[0], g.dilation[0])
     span_w = dilated_extent(g.kernel[1], g.dilation[1])
-    if span_h > padded_h or span_w > padded_w or min(g.kernel) < 1:
+    if span_h > padded_h or span_w > padded_w:
         raise ConvcoreError(
             f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
             f"the padded input {padded_h}×{padded_w}"

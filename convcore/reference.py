@@ -71,6 +71,38 @@ def conv2d(
     return out[0, 0] if two_d else out
 
 
+def conv_transpose2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: Any = 1,
+    dilation: Any = 1,
+) -> NDArray[np.floating]:
+    """``F.conv_transpose2d``; a 2-D input with a 2-D kernel is one channel of one sample.
+
+    Examples
+    --------
+    >>> conv_transpose2d([[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2)), stride=2)
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+    torch = _torch()
+    x, w, b = _tensor(input), _tensor(weight), _tensor(bias)
+    two_d = x.dim() == 2 and w.dim() == 2
+    if two_d:
+        x, w = x[None, None], w[None, None]
+        b = b.reshape(1) if b is not None and b.dim() == 0 else b
+    out = torch.nn.functional.conv_transpose2d(x, w, b, stride, padding, output_padding,
+                                               groups, dilation)
+    out = out.detach().numpy()
+    return out[0, 0] if two_d else out
+
+
 def unfold(input: ArrayLike, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> NDArray[np.floating]:
     """``F.unfold`` on numpy arrays."""

@@ -15,5 +15,6 @@ def conv2d_kernel_matrix(
     """Multiply each flattened sample by the kernel matrix (padding folded into it)."""
     n = x.shape[0]
     matrix = build_kernel_matrix(weight, g)  # (C_out·H_out·W_out, C_in·H·W)
-    out = x.reshape(n, -1) @ matrix.T  # (N, C_out·H_out·W_out)
+    flat = x.reshape(n, matrix.shape[1])  # (N, C_in·H·W)
+    out = flat @ matrix.T  # (N, C_out·H_out·W_out)
     return out.reshape(n, g.out_channels, *g.out_size)

@@ -1,0 +1,112 @@
+"""How the API says no: every rejection is a 4xx whose body a student can act on.
+
+422 bodies keep FastAPI's shape (``{"detail": [{"type", "loc", "msg", ...}]}``) whether the
+request failed schema validation, a server limit or convcore's own checks, so a client reads
+one format. A 500 is a bug: the last-resort handler logs it and still answers in JSON.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from convcore import ConvcoreError
+
+logger = logging.getLogger("convplay.api")
+
+#: Longest ``input`` echoed back in a validation error; a large array is not worth returning.
+_ECHO_CHARS = 80
+
+
+class LimitExceeded(Exception):
+    """A request asks for more than a server limit allows (see :class:`app.settings.Settings`)."""
+
+    def __init__(self, field: str, value: int, limit: int, setting: str, what: str) -> None:
+        super().__init__(f"{what} is {value}, over the limit of {limit} ({setting})")
+        self.field, self.value, self.limit, self.setting = field, value, limit, setting
+        self.message = str(self)
+
+
+class ApiError(Exception):
+    """A 422 for a request that is well formed but cannot be served (e.g. a float overflow)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def error_body(loc: Sequence[str | int], msg: str, kind: str, **extra: Any) -> dict[str, Any]:
+    """One 422 body in FastAPI's ``HTTPValidationError`` format."""
+    return {"detail": [{"type": kind, "loc": list(loc), "msg": msg, **extra}]}
+
+
+def _loc(field: str) -> list[str | int]:
+    """``'input'`` → ``['body', 'input']``; dotted names become path segments."""
+    return ["body", *field.split(".")] if field else ["body"]
+
+
+def _json_safe(value: Any) -> Any:
+    """A short, JSON-encodable echo of a rejected value (no NaN, no megabyte arrays)."""
+    if value is None or isinstance(value, bool | int | str):
+        text = repr(value) if isinstance(value, str) else value
+        return value if len(str(text)) <= _ECHO_CHARS else str(text)[:_ECHO_CHARS] + "…"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    text = repr(value)
+    return text if len(text) <= _ECHO_CHARS else text[:_ECHO_CHARS] + "…"
+
+
+def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
+    """Keep an error's type, location and message; make its input and context JSON-safe."""
+    clean: dict[str, Any] = {
+        "type": str(error.get("type", "value_error")),
+        "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
+        "msg": str(error.get("msg", "invalid value")),
+    }
+    if "input" in error:
+        clean["input"] = _json_safe(error["input"])
+    if error.get("ctx"):
+        clean["ctx"] = {str(k): _json_safe(v) for k, v in error["ctx"].items()}
+    return clean
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)  # registered for this type only
+    return JSONResponse({"detail": [_clean_error(e) for e in exc.errors()]}, status_code=422)
+
+
+async def _on_limit(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LimitExceeded)
+    body = error_body(_loc(exc.field), exc.message, "limit_exceeded", input=exc.value,
+                      ctx={"limit": exc.limit, "setting": exc.setting})
+    return JSONResponse(body, status_code=422)
+
+
+async def _on_convcore(_: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body(["body"], str(exc), "convcore_error"), status_code=422)
+
+
+async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return JSONResponse(error_body(_loc(exc.field), exc.message, "value_error"), status_code=422)
+
+
+async def _on_anything(request: Request, exc: Exception) -> JSONResponse:
+    # a safety net, not a code path: the fuzz tests fail on any 500
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"detail": "internal error; this is a bug in convplay"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers above on ``app``."""
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(LimitExceeded, _on_limit)
+    app.add_exception_handler(ConvcoreError, _on_convcore)
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(Exception, _on_anything)

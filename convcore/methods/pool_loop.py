@@ -1,0 +1,68 @@
+"""Pooling as nested loops over output cells: slide the window, keep its max or its mean."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # pooling imports the registry, which imports this module
+    from convcore.pooling import Pool2dGeometry
+
+
+def max_pool2d_loop(
+    x: NDArray[np.floating], g: Pool2dGeometry
+) -> tuple[NDArray[np.floating], NDArray[np.int64]]:
+    """Largest value of each window and its flat index in the input plane; ``x`` is 4-D."""
+    padded = g.pad(x, -np.inf)
+    out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    indices = np.empty(out.shape, dtype=np.int64)
+    for n, c, oy, ox in np.ndindex(out.shape):
+        out[n, c, oy, ox], indices[n, c, oy, ox] = _window_max(padded[n, c], g, oy, ox)
+    return out, indices
+
+
+def _window_max(
+    plane: NDArray[np.floating], g: Pool2dGeometry, oy: int, ox: int
+) -> tuple[float, int]:
+    """Scan one window tap by tap in row-major order, as torch does."""
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = g.kernel, g.stride, g.dilation, g.padding
+    width = g.in_size[1]
+    best, best_at = -np.inf, int(g.first_tap_index(oy, ox))
+    for i in range(kh):
+        for j in range(kw):
+            row, col = oy * sh + i * dh, ox * sw + j * dw  # in the padded plane
+            value = plane[row, col]
+            # strict '>': a tie keeps the earlier tap, and a −∞ padding cell never wins;
+            # a NaN always wins, so the last NaN of the window is reported
+            if value > best or np.isnan(value):
+                best, best_at = value, (row - ph) * width + (col - pw)
+    return best, best_at
+
+
+def avg_pool2d_loop(
+    x: NDArray[np.floating], g: Pool2dGeometry, count_include_pad: bool,
+    divisor_override: int | None,
+) -> NDArray[np.floating]:
+    """Sum of each window divided by its cell count (or by ``divisor_override``)."""
+    padded = g.pad(x, 0.0)
+    (kh, kw), (sh, sw) = g.kernel, g.stride
+    out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    for n, c, oy, ox in np.ndindex(out.shape):
+        window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
+        divisor = (_cells(g, oy, ox, count_include_pad) if divisor_override is None
+                   else divisor_override)
+        out[n, c, oy, ox] = window.sum() / divisor
+    return out
+
+
+def _cells(g: Pool2dGeometry, oy: int, ox: int, count_include_pad: bool) -> int:
+    """How many cells torch divides window (oy, ox) by."""
+    (height, width), (kh, kw), (sh, sw), (ph, pw) = g.in_size, g.kernel, g.stride, g.padding
+    top, left = oy * sh - ph, ox * sw - pw  # window origin in input coordinates
+    # a ceil-mode window hanging past the padded edge is cut there before counting
+    bottom, right = min(top + kh, height + ph), min(left + kw, width + pw)
+    if count_include_pad:
+        return (bottom - top) * (right - left)
+    return (min(bottom, height) - max(top, 0)) * (min(right, width) - max(left, 0))
