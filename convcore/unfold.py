@@ -65,12 +65,20 @@ def unfold(
 
 
 def windows_to_columns(
-    padded: NDArray[np.floating], kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair
+    padded: NDArray[np.floating], kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair,
+    buffer: NDArray[np.floating] | None = None,
 ) -> NDArray[np.floating]:
-    """im2col of an already padded ``(N, C, Hp, Wp)`` array → ``(N, C·kH·kW, H_out·W_out)``."""
+    """im2col of an already padded ``(N, C, Hp, Wp)`` array → ``(N, C·kH·kW, H_out·W_out)``.
+
+    ``buffer``, when given, is reused for the columns (it must hold at least that many values).
+    """
     n, c = padded.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
-    cols = np.empty((n, c, kh, kw, oh, ow), dtype=padded.dtype)
+    shape = (n, c, kh, kw, oh, ow)
+    if buffer is None:
+        cols = np.empty(shape, dtype=padded.dtype)
+    else:
+        cols = buffer.ravel()[: int(np.prod(shape))].reshape(shape)
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
