@@ -8,7 +8,6 @@ from numpy.typing import NDArray
 from convcore.geometry import Conv2dGeometry
 from convcore.unfold import windows_to_columns
 
-
 #: Bytes of im2col columns built at a time. Large batches are unfolded a few samples at a
 #: time into one reused buffer that stays in cache, instead of one huge array.
 COLUMN_BUDGET = 4 * 2**20
