@@ -47,3 +47,31 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def compare(
+    name: str,
+    torch_fn: Callable[[], np.ndarray],
+    ours_fn: Callable[[str], np.ndarray],
+    methods: tuple[str, ...],
+    flops: float,
+    repeats: int,
+) -> list[list[str]]:
+    """Time torch and each convcore method on one case, after checking they agree.
+
+    Returns table rows: case, method, median ms, GFLOP/s (or '—' when ``flops`` is 0), and
+    throughput as a fraction of torch's (torch time / method time).
+    """
+    expected = torch_fn()
+    t_torch = median_seconds(torch_fn, repeats)
+
+    def rate(seconds: float) -> str:
+        return f"{flops / 1e9 / seconds:.1f}" if flops else "—"
+
+    rows = [[name, "torch", f"{t_torch * 1e3:.2f}", rate(t_torch), "1.00"]]
+    for method in methods:
+        np.testing.assert_allclose(ours_fn(method), expected, rtol=1e-3, atol=1e-3)
+        seconds = median_seconds(lambda m=method: ours_fn(m), repeats)
+        rows.append([name, method, f"{seconds * 1e3:.2f}", rate(seconds),
+                     f"{t_torch / seconds:.2f}"])
+    return rows

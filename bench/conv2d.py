@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import convcore as cc
-from bench.common import describe_machine, median_seconds, pin_threads, table
+from bench.common import compare, describe_machine, pin_threads, table
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,13 @@ def bench_layer(layer: Layer, repeats: int) -> list[list[str]]:
     w = rng.standard_normal(layer.weight, dtype=np.float32)
     kwargs = {"stride": layer.stride, "padding": layer.padding, "groups": layer.groups}
     tx, tw = torch.from_numpy(x), torch.from_numpy(w)
-    with torch.no_grad():
-        expected = F.conv2d(tx, tw, **kwargs).numpy()
-        t_torch = median_seconds(lambda: F.conv2d(tx, tw, **kwargs), repeats)
-    gflop = layer.flops() / 1e9
-    rows = [[layer.name, "torch", f"{t_torch * 1e3:.2f}", f"{gflop / t_torch:.1f}", "1.00"]]
-    for method in layer.methods:
-        out = cc.conv2d(x, w, method=method, **kwargs)
-        np.testing.assert_allclose(out, expected, rtol=1e-3, atol=1e-3)
-        t = median_seconds(lambda m=method: cc.conv2d(x, w, method=m, **kwargs), repeats)
-        rows.append([layer.name, method, f"{t * 1e3:.2f}", f"{gflop / t:.1f}",
-                     f"{t_torch / t:.2f}"])
-    return rows
+
+    def run_torch() -> np.ndarray:
+        with torch.no_grad():
+            return F.conv2d(tx, tw, **kwargs).numpy()
+
+    return compare(layer.name, run_torch, lambda m: cc.conv2d(x, w, method=m, **kwargs),
+                   layer.methods, layer.flops(), repeats)
 
 
 def main() -> None:

@@ -10,12 +10,20 @@ from convcore.convolution import conv2d
 from convcore.errors import ConvcoreError
 from convcore.geometry import Conv2dGeometry, conv2d_geometry
 from convcore.kernel_matrix import kernel_matrix
+from convcore.pooling import Pool2dGeometry, avg_pool2d, max_pool2d, pool2d_geometry
 from convcore.registry import METHODS, Method, get_method
 from convcore.shapes import (
     conv_output_size,
     conv_transpose_output_size,
     dilated_extent,
+    pool_output_size,
     same_padding,
+)
+from convcore.trace import (
+    trace_avg_pool2d,
+    trace_conv2d,
+    trace_conv_transpose2d,
+    trace_max_pool2d,
 )
 from convcore.transposed import (
     ConvTranspose2dGeometry,
@@ -32,7 +40,9 @@ __all__ = [
     "ConvTranspose2dGeometry",
     "ConvcoreError",
     "Method",
+    "Pool2dGeometry",
     "__version__",
+    "avg_pool2d",
     "conv2d",
     "conv2d_geometry",
     "conv_output_size",
@@ -43,6 +53,13 @@ __all__ = [
     "fold",
     "get_method",
     "kernel_matrix",
+    "max_pool2d",
+    "pool2d_geometry",
+    "pool_output_size",
     "same_padding",
+    "trace_avg_pool2d",
+    "trace_conv2d",
+    "trace_conv_transpose2d",
+    "trace_max_pool2d",
     "unfold",
 ]

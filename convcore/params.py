@@ -27,6 +27,13 @@ def as_int(value: Any, name: str) -> int:
         raise ConvcoreError(f"{name} must be an integer, got {value!r}") from None
 
 
+def as_bool(value: Any, name: str) -> bool:
+    """Accept only Python booleans (not 1, None or numpy.bool_), as torch's parser does."""
+    if not isinstance(value, bool):
+        raise ConvcoreError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def as_pair(value: IntOrPair, name: str) -> Pair:
     """Expand an int or a 1- or 2-sequence of ints into a pair, as torch does."""
     if isinstance(value, Sequence) and not isinstance(value, str):

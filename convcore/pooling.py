@@ -18,6 +18,7 @@ from convcore.padding import pad2d
 from convcore.params import (
     IntOrPair,
     Pair,
+    as_bool,
     as_float_array,
     as_int,
     nonnegative_pair,
@@ -103,7 +104,7 @@ def pool2d_geometry(
     step = kernel if stride is None or _is_empty(stride) else positive_pair(stride, "stride")
     pad = nonnegative_pair(padding, "padding")
     dil = positive_pair(dilation, "dilation")
-    ceil = _as_bool(ceil_mode, "ceil_mode")
+    ceil = as_bool(ceil_mode, "ceil_mode")
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ConvcoreError(
             f"padding must be at most half the kernel size, got padding={pad} "
@@ -181,7 +182,7 @@ def max_pool2d(
     array([[ 5,  7],
            [13, 15]])
     """
-    x, restore = _batch_input(input, "max_pool2d")
+    x, restore = batch_pool_input(input, "max_pool2d")
     run = get_method("max_pool2d", method).run
     geometry = pool2d_geometry(x.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
     out, indices = run(x, geometry)
@@ -238,17 +239,23 @@ def avg_pool2d(
     array([[0. , 1.5],
            [4.5, 6. ]])
     """
-    x, restore = _batch_input(input, "avg_pool2d")
+    x, restore = batch_pool_input(input, "avg_pool2d")
     run = get_method("avg_pool2d", method).run
     geometry = pool2d_geometry(x.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
-    include_pad = _as_bool(count_include_pad, "count_include_pad")
-    divisor = None if divisor_override is None else as_int(divisor_override, "divisor_override")
-    if divisor == 0:
-        raise ConvcoreError("divisor_override must not be zero, got divisor_override=0")
+    include_pad, divisor = avg_divisor_args(count_include_pad, divisor_override)
     return restore(run(x, geometry, include_pad, divisor))
 
 
-def _batch_input(input: ArrayLike, op: str) -> tuple[NDArray[np.floating], Restore]:
+def avg_divisor_args(count_include_pad: Any, divisor_override: Any) -> tuple[bool, int | None]:
+    """Validate avg_pool2d's divisor arguments as torch does (a bool; a non-zero int)."""
+    include_pad = as_bool(count_include_pad, "count_include_pad")
+    divisor = None if divisor_override is None else as_int(divisor_override, "divisor_override")
+    if divisor == 0:
+        raise ConvcoreError("divisor_override must not be zero, got divisor_override=0")
+    return include_pad, divisor
+
+
+def batch_pool_input(input: ArrayLike, op: str) -> tuple[NDArray[np.floating], Restore]:
     """Bring the input to ``(N, C, H, W)``; return it with the function that undoes that."""
     x = as_float_array(input, "input")
     if x.ndim not in (2, 3, 4):
@@ -273,10 +280,3 @@ def _is_empty(stride: IntOrPair) -> bool:
     if isinstance(stride, np.ndarray):
         return stride.size == 0
     return isinstance(stride, Sequence) and not isinstance(stride, str) and len(stride) == 0
-
-
-def _as_bool(value: Any, name: str) -> bool:
-    """Accept only real booleans, as torch's argument parser does."""
-    if not isinstance(value, bool | np.bool_):
-        raise ConvcoreError(f"{name} must be True or False, got {value!r}")
-    return bool(value)

@@ -30,7 +30,8 @@ def _tensor(value: ArrayLike | None) -> Any:
     array = np.asarray(value)
     if array.dtype != np.float32:
         array = array.astype(np.float64)
-    return _torch().from_numpy(np.ascontiguousarray(array))
+    # not np.ascontiguousarray: it turns a 0-d array (a scalar bias) into shape (1,)
+    return _torch().from_numpy(np.asarray(array, order="C"))
 
 
 def conv2d(
@@ -116,3 +117,43 @@ def fold(input: ArrayLike, output_size: Any, kernel_size: Any, dilation: Any = 1
     out = _torch().nn.functional.fold(_tensor(input), output_size, kernel_size, dilation,
                                       padding, stride)
     return out.numpy()
+
+
+def max_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: Any = False, return_indices: Any = False) -> Any:
+    """``F.max_pool2d``; a 2-D ``(H, W)`` input is pooled as one channel and stays 2-D.
+
+    Examples
+    --------
+    >>> max_pool2d(np.arange(16.0).reshape(4, 4), 3, padding=1, stride=2)
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    x = _tensor(input)
+    two_d = x.dim() == 2
+    out = _torch().nn.functional.max_pool2d(
+        x[None] if two_d else x, kernel_size, stride, padding, dilation,
+        ceil_mode=ceil_mode, return_indices=return_indices,
+    )
+    arrays = [t.numpy()[0] if two_d else t.numpy() for t in (out if return_indices else [out])]
+    return tuple(arrays) if return_indices else arrays[0]
+
+
+def avg_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: Any = False, count_include_pad: Any = True,
+               divisor_override: Any = None) -> NDArray[np.floating]:
+    """``F.avg_pool2d``; a 2-D ``(H, W)`` input is pooled as one channel and stays 2-D.
+
+    Examples
+    --------
+    >>> avg_pool2d(np.arange(9.0).reshape(3, 3), 2, stride=1)
+    array([[2., 3.],
+           [5., 6.]])
+    """
+    x = _tensor(input)
+    two_d = x.dim() == 2
+    out = _torch().nn.functional.avg_pool2d(
+        x[None] if two_d else x, kernel_size, stride, padding, ceil_mode, count_include_pad,
+        divisor_override,
+    ).numpy()
+    return out[0] if two_d else out

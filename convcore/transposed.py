@@ -160,12 +160,12 @@ def _check_output_padding(output_padding: Pair, stride: Pair, dilation: Pair) ->
         )
 
 
-def _check_bias(bias: NDArray[np.floating] | None, g: ConvTranspose2dGeometry) -> None:
+def check_transposed_bias(bias: NDArray[np.floating] | None, g: ConvTranspose2dGeometry) -> None:
     """Bias needs one value per output channel: ``weight.shape[1] × groups`` of them."""
     if bias is not None and bias.shape != (g.out_channels,):
         raise ConvcoreError(
             f"bias must be 1-D with {g.out_channels} values, one per output channel "
-            f"(weight.shape[1] × groups = {g.out_per_group} × {g.groups}), got bias of shape "
+            f"(weight.shape[1]={g.out_per_group} × groups={g.groups}), got bias of shape "
             f"{shape_str(bias.shape)}"
         )
 
@@ -242,7 +242,7 @@ def conv_transpose2d(
     run = get_method("conv_transpose2d", method).run
     geometry = conv_transpose2d_geometry(args.x.shape, args.weight.shape, stride, padding,
                                          output_padding, groups, dilation)
-    _check_bias(args.bias, geometry)
+    check_transposed_bias(args.bias, geometry)
     out = run(args.x, args.weight, geometry)
     if args.bias is not None:
         out = out + args.bias[:, None, None]

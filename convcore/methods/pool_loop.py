@@ -53,7 +53,8 @@ def avg_pool2d_loop(
         window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
         divisor = (_cells(g, oy, ox, count_include_pad) if divisor_override is None
                    else divisor_override)
-        out[n, c, oy, ox] = window.sum() / divisor
+        with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
+            out[n, c, oy, ox] = window.sum() / divisor
     return out
 
 

@@ -34,7 +34,8 @@ def avg_pool2d_window(
     divisor_override: int | None,
 ) -> NDArray[np.floating]:
     """Sum over the taps of all windows, divided by each window's cell count."""
-    sums = _taps(g.pad(x, 0.0), g).sum(axis=2)  # (N, C, H_out, W_out)
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
+        sums = _taps(g.pad(x, 0.0), g).sum(axis=2)  # (N, C, H_out, W_out)
     if divisor_override is not None:
         return sums / np.asarray(divisor_override, dtype=x.dtype)
     (height, width), (kh, kw), (sh, sw), (ph, pw) = g.in_size, g.kernel, g.stride, g.padding

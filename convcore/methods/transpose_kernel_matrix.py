@@ -39,5 +39,6 @@ def conv_transpose2d_kernel_matrix(
     """Multiply each flattened sample by the transposed kernel matrix; no bias."""
     n = x.shape[0]
     matrix = transposed_kernel_matrix(weight, g)  # (C_in·H·W, C_out·H_out·W_out)
-    out = x.reshape(n, -1) @ matrix  # (N, C_out·H_out·W_out)
+    flat = x.reshape(n, matrix.shape[0])  # (N, C_in·H·W); explicit, as N may be 0
+    out = flat @ matrix  # (N, C_out·H_out·W_out)
     return out.reshape(n, g.out_channels, *g.out_size)

@@ -220,3 +220,225 @@ class ConvStep(Record):
     result: float
     im2col: Im2colColumn
     kernel_row: KernelMatrixRow
+
+
+# ---------------------------------------------------------------------------------------------
+# conv_transpose2d
+
+
+@dataclass(frozen=True)
+class ScatterTap(Record):
+    """Where one weight of the stamped kernel lands, in the scatter view.
+
+    Attributes
+    ----------
+    kernel : (int, int, int)
+        ``(c, i, j)``: the weight is ``weight[c_in, c, i, j]`` (``c`` counts within the group).
+    out_channel : int
+        The output channel the stamp adds to, counted over all of ``C_out``.
+    canvas : (int, int)
+        The landing cell on the uncropped canvas, ``(iy·sH + i·dH, ix·sW + j·dW)``.
+    output : (int, int) or None
+        The same cell in the output, ``canvas − padding``; ``None`` when cropped away.
+    weight, contribution : float
+        The weight and ``value · weight``, the amount added to the landing cell.
+    """
+
+    kernel: tuple[int, int, int]
+    out_channel: int
+    canvas: Cell
+    output: Cell | None
+    weight: float
+    contribution: float
+
+
+@dataclass(frozen=True)
+class ScatterStep(Record):
+    """One input value of conv_transpose2d stamping the scaled kernel onto the output.
+
+    Attributes
+    ----------
+    t : int
+        The step number.
+    index : (int, int, int, int)
+        ``(n, c_in, iy, ix)``: the input value that stamps.
+    group : int
+        The channel group ``c_in`` belongs to; it stamps onto that group's output channels.
+    origin : (int, int)
+        The stamp's top-left cell on the uncropped canvas, ``(iy·sH, ix·sW)``.
+    value : float
+        The input value.
+    taps : tuple of ScatterTap
+        In ``(c, i, j)`` row-major order. The output is the sum of every step's
+        contributions at the cells they land on, plus the bias (``TraceInfo.bias``).
+    """
+
+    t: int
+    index: Index4
+    group: int
+    origin: Cell
+    value: float
+    taps: tuple[ScatterTap, ...]
+
+
+@dataclass(frozen=True)
+class EquivalentConvTap(ConvTap):
+    """A tap of the direct convolution equivalent to a transposed one.
+
+    The fields are those of :class:`ConvTap`, read on the zero-inserted, padded input with
+    the flipped kernel: ``kernel`` indexes the flipped kernel ``(c, i, j)``, ``kind`` is
+    ``'input'``, ``'inserted'`` (a zero put between input cells) or ``'padding'``, and
+    ``source`` is the real input cell or ``None``.
+
+    Attributes
+    ----------
+    weight_index : (int, int, int, int)
+        The same weight in the transposed convolution's own weight,
+        ``(c_in, c_out within the group, kH − 1 − i, kW − 1 − j)``.
+    """
+
+    weight_index: Index4
+
+
+@dataclass(frozen=True)
+class EquivalentConvStep(Record):
+    """One output value of conv_transpose2d, computed as a direct convolution.
+
+    The input gets ``stride − 1`` zeros between its cells, then ``dilation·(k − 1) − padding``
+    cells of zero padding on each side (``output_padding`` more at the bottom/right; a
+    negative padding crops), and is cross-correlated at stride 1 with the kernel rotated
+    180° and its channel axes swapped.
+
+    Attributes
+    ----------
+    t : int
+        The step number.
+    index : (int, int, int, int)
+        ``(n, c_out, oy, ox)``: the output value explained.
+    group : int
+        The channel group ``c_out`` belongs to.
+    origin : (int, int)
+        The window's top-left cell in the zero-inserted, padded grid: ``(oy, ox)``.
+    taps : tuple of EquivalentConvTap
+        In ``(c, i, j)`` row-major order over the flipped kernel.
+    total, bias, result : float
+        As in :class:`ConvStep`.
+    kernel_row : KernelMatrixRow
+        The row of the matrix ``A`` with ``out.ravel() == A @ x.ravel()`` (per sample,
+        bias aside): the transpose of the forward convolution's kernel matrix.
+    """
+
+    t: int
+    index: Index4
+    group: int
+    origin: Cell
+    taps: tuple[EquivalentConvTap, ...]
+    total: float
+    bias: float | None
+    result: float
+    kernel_row: KernelMatrixRow
+
+
+# ---------------------------------------------------------------------------------------------
+# pooling
+
+
+@dataclass(frozen=True)
+class PoolTap(Record):
+    """One cell of a pooling window.
+
+    Attributes
+    ----------
+    kernel : (int, int)
+        ``(i, j)``: the tap's place in the window.
+    padded : (int, int)
+        The cell's ``(row, col)`` in the padded grid.
+    kind : str
+        ``'input'``, ``'padding'``, or ``'outside'`` (past the padded input: a ceil_mode
+        window hanging over the end).
+    source : (int, int) or None
+        The input cell, or ``None`` off the input.
+    value : float
+        The input value; off the input ``-inf`` for max pooling, ``0`` for average pooling.
+    running : float
+        The maximum so far (max pooling: NaN wins, as in torch) or the sum so far (average).
+    """
+
+    kernel: Cell
+    padded: Cell
+    kind: str
+    source: Cell | None
+    value: float
+    running: float
+
+
+@dataclass(frozen=True)
+class MaxPoolStep(Record):
+    """One output value of max_pool2d.
+
+    Attributes
+    ----------
+    t : int
+        The step number.
+    index : (int, int, int, int)
+        ``(n, c, oy, ox)``: the output value explained.
+    origin : (int, int)
+        The window's top-left cell in the padded grid, ``(oy·sH, ox·sW)``.
+    taps : tuple of PoolTap
+        In row-major window order.
+    result : float
+        The maximum.
+    winner : int or None
+        Position in ``taps`` of the maximum: the first of equal maxima, the last NaN;
+        ``None`` when no cell holds more than ``-inf``.
+    source : (int, int) or None
+        The input cell of the maximum (``taps[winner].source``).
+    flat_index : int
+        ``row · W + col`` of the maximum, as ``return_indices=True`` reports it (without a
+        winner, torch's fallback: the window's first tap at or after row 0, column 0).
+    """
+
+    t: int
+    index: Index4
+    origin: Cell
+    taps: tuple[PoolTap, ...]
+    result: float
+    winner: int | None
+    source: Cell | None
+    flat_index: int
+
+
+@dataclass(frozen=True)
+class AvgPoolStep(Record):
+    """One output value of avg_pool2d.
+
+    Attributes
+    ----------
+    t : int
+        The step number.
+    index : (int, int, int, int)
+        ``(n, c, oy, ox)``: the output value explained.
+    origin : (int, int)
+        The window's top-left cell in the padded grid, ``(oy·sH, ox·sW)``.
+    taps : tuple of PoolTap
+        In row-major window order; padding and outside cells hold 0.
+    total : float
+        The sum of the window.
+    divisor : int
+        What the sum is divided by.
+    reason : str
+        Why: ``'window'`` (kH·kW), ``'inside_input'`` (count_include_pad=False: the cells
+        inside the input), ``'ceil_mode_clipped'`` (the cells inside the padded input, for a
+        ceil_mode window hanging over the end) or ``'divisor_override'``.
+    result : float
+        ``total / divisor``.
+    """
+
+    t: int
+    index: Index4
+    origin: Cell
+    taps: tuple[PoolTap, ...]
+    total: float
+    divisor: int
+    reason: str
+    result: float

@@ -1,0 +1,101 @@
+"""What to change when a conv2d configuration is invalid, as codes a user interface can word.
+
+:func:`convcore.conv2d_geometry` says *what is wrong* in one English message. A student also
+needs *what to change*, in their language: :func:`conv2d_advice` lists every problem of a
+configuration as a code with the numbers a suggestion needs (the padding that would make the
+kernel fit, the dilation that would, …). It is empty exactly when the geometry is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from convcore.geometry import Padding, resolve_padding
+from convcore.params import IntOrPair, positive_pair
+from convcore.shapes import dilated_extent
+
+AXES = ("height", "width")
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One problem: a stable ``code`` and the numbers that go with it.
+
+    Codes: ``'groups_in'`` / ``'groups_out'`` (groups does not divide the channels; ``groups``,
+    ``channels``, ``divisors``), ``'same_stride'`` (padding 'same' with a stride; ``stride``),
+    ``'reflect_too_wide'`` / ``'circular_too_wide'`` (``axis``, ``padding``, ``size``,
+    ``max_padding``) and ``'kernel_too_big'`` (``axis``, ``kernel``, ``dilation``,
+    ``extent``, ``padded``, ``min_padding``: the padding per side that would fit it, and
+    ``max_dilation``: the largest dilation that fits, 0 when none does).
+    """
+
+    code: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def conv2d_advice(
+    in_channels: int,
+    out_channels: int,
+    groups: int,
+    in_size: IntOrPair,
+    kernel: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: Padding = 0,
+    dilation: IntOrPair = 1,
+    padding_mode: str = "zeros",
+) -> tuple[Advice, ...]:
+    """Every reason :func:`convcore.conv2d_geometry` would reject this configuration.
+
+    Sizes, strides and dilations are taken as positive and ``padding`` (when numeric) as
+    non-negative: the stepper's form guarantees that much, and those checks need no advice.
+
+    Examples
+    --------
+    >>> [a.code for a in conv2d_advice(1, 1, 1, (3, 3), (2, 2))]
+    []
+    >>> advice, = conv2d_advice(1, 1, 1, (4, 4), (3, 3), dilation=(2, 1))
+    >>> advice.code, advice.values["extent"], advice.values["min_padding"]
+    ('kernel_too_big', 5, 1)
+    >>> [a.code for a in conv2d_advice(2, 3, 2, 5, 3, stride=2, padding="same")]
+    ['groups_out', 'same_stride']
+    """
+    size, k = positive_pair(in_size, "in_size"), positive_pair(kernel, "kernel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    found = [Advice(code, {"groups": groups, "channels": channels,
+                           "divisors": _common_divisors(in_channels, out_channels)})
+             for code, channels in (("groups_in", in_channels), ("groups_out", out_channels))
+             if channels % groups]
+    if padding == "same" and s != (1, 1):
+        found.append(Advice("same_stride", {"stride": s}))
+        s = (1, 1)  # judge the rest as if the stride were fixed
+    pads = resolve_padding(padding, k, s, d, padding_mode)
+    for axis in range(2):
+        found += _axis_advice(AXES[axis], size[axis], k[axis], d[axis],
+                              pads[2 * axis : 2 * axis + 2], padding_mode)
+    return tuple(found)
+
+
+def _axis_advice(axis: str, size: int, k: int, d: int, pads: tuple[int, ...], mode: str
+                 ) -> list[Advice]:
+    """Problems along one axis: padding the mode cannot build, a kernel that does not fit."""
+    found = []
+    widest = max(pads)
+    if mode == "reflect" and widest >= size:
+        found.append(Advice("reflect_too_wide", {"axis": axis, "padding": widest,
+                                                 "size": size, "max_padding": size - 1}))
+    if mode == "circular" and widest > size:
+        found.append(Advice("circular_too_wide", {"axis": axis, "padding": widest,
+                                                  "size": size, "max_padding": size}))
+    padded, extent = size + sum(pads), dilated_extent(k, d)
+    if extent > padded:
+        found.append(Advice("kernel_too_big", {
+            "axis": axis, "kernel": k, "dilation": d, "extent": extent, "padded": padded,
+            "min_padding": -(-(extent - size) // 2),
+            "max_dilation": 0 if k > padded else (padded - 1) // (k - 1),
+        }))
+    return found
+
+
+def _common_divisors(a: int, b: int) -> tuple[int, ...]:
+    """The group counts that divide both channel counts."""
+    return tuple(g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0)
