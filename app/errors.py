@@ -24,7 +24,7 @@ logger = logging.getLogger("convplay.api")
 _ECHO_CHARS = 80
 
 
-class LimitExceeded(Exception):
+class LimitExceededError(Exception):
     """A request asks for more than a server limit allows (see :class:`app.settings.Settings`)."""
 
     def __init__(self, field: str, value: int, limit: int, setting: str, what: str) -> None:
@@ -71,8 +71,10 @@ def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     }
     if "input" in error:
         clean["input"] = _json_safe(error["input"])
-    if error.get("ctx"):
-        clean["ctx"] = {str(k): _json_safe(v) for k, v in error["ctx"].items()}
+    context = {str(k): _json_safe(v) for k, v in (error.get("ctx") or {}).items()
+               if not isinstance(v, BaseException)}  # the message already says it
+    if context:
+        clean["ctx"] = context
     return clean
 
 
@@ -82,7 +84,7 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_limit(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, LimitExceeded)
+    assert isinstance(exc, LimitExceededError)
     body = error_body(_loc(exc.field), exc.message, "limit_exceeded", input=exc.value,
                       ctx={"limit": exc.limit, "setting": exc.setting})
     return JSONResponse(body, status_code=422)
@@ -106,7 +108,7 @@ async def _on_anything(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers above on ``app``."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
-    app.add_exception_handler(LimitExceeded, _on_limit)
+    app.add_exception_handler(LimitExceededError, _on_limit)
     app.add_exception_handler(ConvcoreError, _on_convcore)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(Exception, _on_anything)

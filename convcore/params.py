@@ -34,11 +34,23 @@ def as_bool(value: Any, name: str) -> bool:
     return value
 
 
-def as_pair(value: IntOrPair, name: str) -> Pair:
-    """Expand an int or a 1- or 2-sequence of ints into a pair, as torch does."""
+def as_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pair:
+    """Expand an int or a 1- or 2-sequence of ints into a pair, as torch does.
+
+    ``single=False`` refuses a 1-sequence, as ``F.unfold`` and ``F.fold`` do.
+
+    Examples
+    --------
+    >>> as_pair(3, "stride"), as_pair([2], "stride"), as_pair((1, 2), "stride")
+    ((3, 3), (2, 2), (1, 2))
+    >>> as_pair((2,), "kernel_size", single=False)
+    Traceback (most recent call last):
+    ...
+    convcore.errors.ConvcoreError: kernel_size must be an integer or a pair of integers, got (2,)
+    """
     if isinstance(value, Sequence) and not isinstance(value, str):
         items = [as_int(v, name) for v in value]
-        if len(items) == 1:
+        if len(items) == 1 and single:
             return (items[0], items[0])
         if len(items) != 2:
             raise ConvcoreError(
@@ -46,22 +58,22 @@ def as_pair(value: IntOrPair, name: str) -> Pair:
             )
         return (items[0], items[1])
     if isinstance(value, np.ndarray) and value.ndim == 1:
-        return as_pair(value.tolist(), name)
+        return as_pair(value.tolist(), name, single=single)
     number = as_int(value, name)
     return (number, number)
 
 
-def positive_pair(value: IntOrPair, name: str) -> Pair:
+def positive_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pair:
     """A pair whose entries must be at least 1 (stride, dilation, kernel size)."""
-    pair = as_pair(value, name)
+    pair = as_pair(value, name, single=single)
     if min(pair) < 1:
         raise ConvcoreError(f"{name} must be positive, got {name}={_show(value)}")
     return pair
 
 
-def nonnegative_pair(value: IntOrPair, name: str) -> Pair:
+def nonnegative_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pair:
     """A pair whose entries must be at least 0 (padding, output_padding)."""
-    pair = as_pair(value, name)
+    pair = as_pair(value, name, single=single)
     if min(pair) < 0:
         raise ConvcoreError(f"{name} must not be negative, got {name}={_show(value)}")
     return pair

@@ -77,6 +77,35 @@ class Pool2dGeometry:
         col = np.where(left < 0, left % dw, left)
         return row * self.in_size[1] + col
 
+    def window_cells(self, oy: Any, ox: Any, count_include_pad: bool) -> Any:
+        """How many cells torch divides the sum of average-pool window ``(oy, ox)`` by.
+
+        A ceil-mode window hanging past the padded edge is first cut there; then either
+        every remaining cell counts (``count_include_pad``) or only those inside the input.
+        ``oy``, ``ox`` are ints or broadcastable arrays.
+
+        Examples
+        --------
+        >>> g = pool2d_geometry((5, 5), 2, padding=1, ceil_mode=True)
+        >>> int(g.window_cells(0, 0, True)), int(g.window_cells(0, 0, False))
+        (4, 1)
+        >>> g.window_cells(3, np.arange(4), True)  # the last row hangs over: cut to 1
+        array([2, 2, 2, 2])
+        """
+        (height, width), (kh, kw), (sh, sw), (ph, pw) = (self.in_size, self.kernel,
+                                                          self.stride, self.padding)
+        rows = _axis_cells(np.asarray(oy) * sh - ph, kh, ph, height, count_include_pad)
+        cols = _axis_cells(np.asarray(ox) * sw - pw, kw, pw, width, count_include_pad)
+        return rows * cols
+
+
+def _axis_cells(start: Any, kernel: int, pad: int, size: int, count_include_pad: bool) -> Any:
+    """Cells a window starting at ``start`` (input coordinates) counts along one axis."""
+    end = np.minimum(start + kernel, size + pad)  # cut at the padded edge (ceil mode)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
 
 def pool2d_geometry(
     in_size: Sequence[int],

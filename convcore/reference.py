@@ -24,6 +24,17 @@ def torch_version() -> str:
     return str(_torch().__version__)
 
 
+def set_threads(threads: int) -> None:
+    """Let torch use ``threads`` intra-op threads (a server checking small calls wants 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> set_threads(torch.get_num_threads())  # unchanged
+    """
+    _torch().set_num_threads(threads)
+
+
 def _tensor(value: ArrayLike | None) -> Any:
     if value is None:
         return None

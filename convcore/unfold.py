@@ -12,7 +12,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from convcore.errors import ConvcoreError
 from convcore.padding import pad2d
-from convcore.params import IntOrPair, Pair, as_float_array, nonnegative_pair, positive_pair
+from convcore.params import (
+    IntOrPair,
+    Pair,
+    as_float_array,
+    nonnegative_pair,
+    positive_pair,
+    shape_str,
+)
 from convcore.shapes import conv_output_size
 
 
@@ -52,11 +59,9 @@ def unfold(
     """
     x = as_float_array(input, "input")
     if x.ndim not in (3, 4):
-        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {x.shape}")
-    kernel = positive_pair(kernel_size, "kernel_size")
-    dil = positive_pair(dilation, "dilation")
-    pad = nonnegative_pair(padding, "padding")
-    step = positive_pair(stride, "stride")
+        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {shape_str(x.shape)}")
+    _check_nonempty(x, 4, "unfold")
+    kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
     batched = x if x.ndim == 4 else x[None]
     out_size = _blocks(batched.shape[-2:], kernel, dil, pad, step)
     padded = pad2d(batched, (pad[0], pad[0], pad[1], pad[1]), "zeros")
@@ -137,12 +142,10 @@ def fold(
     """
     cols = as_float_array(input, "input")
     if cols.ndim not in (2, 3):
-        raise ConvcoreError(f"fold expects a 2-D or 3-D input, got shape {cols.shape}")
-    size = positive_pair(output_size, "output_size")
-    kernel = positive_pair(kernel_size, "kernel_size")
-    dil = positive_pair(dilation, "dilation")
-    pad = nonnegative_pair(padding, "padding")
-    step = positive_pair(stride, "stride")
+        raise ConvcoreError(f"fold expects a 2-D or 3-D input, got shape {shape_str(cols.shape)}")
+    _check_nonempty(cols, 3, "fold")
+    size = positive_pair(output_size, "output_size", single=False)
+    kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
     batched = cols if cols.ndim == 3 else cols[None]
     taps = kernel[0] * kernel[1]
     if batched.shape[1] % taps:
@@ -162,6 +165,25 @@ def fold(
                               out_size)
     image = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
     return image if cols.ndim == 3 else image[0]
+
+
+def _sizes(kernel_size: IntOrPair, dilation: IntOrPair, padding: IntOrPair, stride: IntOrPair
+           ) -> tuple[Pair, Pair, Pair, Pair]:
+    """The four size arguments as pairs: an int or exactly two ints, as F.unfold/F.fold take."""
+    return (positive_pair(kernel_size, "kernel_size", single=False),
+            positive_pair(dilation, "dilation", single=False),
+            nonnegative_pair(padding, "padding", single=False),
+            positive_pair(stride, "stride", single=False))
+
+
+def _check_nonempty(x: NDArray[np.floating], batched_ndim: int, op: str) -> None:
+    """Only the batch axis of a batched input may be empty, as torch requires."""
+    inner = x.shape[1:] if x.ndim == batched_ndim else x.shape
+    if 0 in inner:
+        raise ConvcoreError(
+            f"{op} needs non-empty dimensions (only the batch may be empty), "
+            f"got input of shape {shape_str(x.shape)}"
+        )
 
 
 def _blocks(size: tuple[int, ...], kernel: Pair, dilation: Pair, padding: Pair,

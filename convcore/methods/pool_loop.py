@@ -51,19 +51,9 @@ def avg_pool2d_loop(
     out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for n, c, oy, ox in np.ndindex(out.shape):
         window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
-        divisor = (_cells(g, oy, ox, count_include_pad) if divisor_override is None
+        divisor = (int(g.window_cells(oy, ox, count_include_pad)) if divisor_override is None
                    else divisor_override)
         with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
             out[n, c, oy, ox] = window.sum() / divisor
     return out
 
-
-def _cells(g: Pool2dGeometry, oy: int, ox: int, count_include_pad: bool) -> int:
-    """How many cells torch divides window (oy, ox) by."""
-    (height, width), (kh, kw), (sh, sw), (ph, pw) = g.in_size, g.kernel, g.stride, g.padding
-    top, left = oy * sh - ph, ox * sw - pw  # window origin in input coordinates
-    # a ceil-mode window hanging past the padded edge is cut there before counting
-    bottom, right = min(top + kh, height + ph), min(left + kw, width + pw)
-    if count_include_pad:
-        return (bottom - top) * (right - left)
-    return (min(bottom, height) - max(top, 0)) * (min(right, width) - max(left, 0))

@@ -38,10 +38,9 @@ def avg_pool2d_window(
         sums = _taps(g.pad(x, 0.0), g).sum(axis=2)  # (N, C, H_out, W_out)
     if divisor_override is not None:
         return sums / np.asarray(divisor_override, dtype=x.dtype)
-    (height, width), (kh, kw), (sh, sw), (ph, pw) = g.in_size, g.kernel, g.stride, g.padding
-    rows = _cells(g.out_size[0], kh, sh, ph, height, count_include_pad)
-    cols = _cells(g.out_size[1], kw, sw, pw, width, count_include_pad)
-    return sums / np.outer(rows, cols).astype(x.dtype)
+    oy, ox = np.ogrid[: g.out_size[0], : g.out_size[1]]
+    cells = g.window_cells(oy, ox, count_include_pad)  # (H_out, W_out)
+    return sums / cells.astype(x.dtype)
 
 
 def _taps(padded: NDArray[np.floating], g: Pool2dGeometry) -> NDArray[np.floating]:
@@ -60,12 +59,3 @@ def _tap_sources(g: Pool2dGeometry) -> NDArray[np.intp]:
     flat = (oy * sh - ph + i * dh) * g.in_size[1] + (ox * sw - pw + j * dw)
     return flat.reshape(kh * kw, *g.out_size)  # (kH, kW, H_out, W_out) → (T, H_out, W_out)
 
-
-def _cells(out: int, kernel: int, stride: int, pad: int, size: int,
-           count_include_pad: bool) -> NDArray[np.intp]:
-    """Cells each window counts along one axis (torch's divisor is rows × columns)."""
-    start = np.arange(out) * stride - pad
-    end = np.minimum(start + kernel, size + pad)  # cut at the padded edge (ceil mode)
-    if count_include_pad:
-        return end - start
-    return np.minimum(end, size) - np.maximum(start, 0)

@@ -102,3 +102,60 @@ def any_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
         "padding_mode": mode,
     }
     return Conv2dCase(x, weight, bias, kwargs)
+
+
+@st.composite
+def nudged_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
+    """A valid configuration with one argument pushed to, or just over, one of torch's limits.
+
+    Unlike :func:`any_conv2d_cases` (almost all invalid), about half of these stay valid, so
+    both directions of error parity are exercised right at the limits: reflect padding of
+    size − 1 or size, circular padding of size or size + 1, negative (cropping) padding under
+    the non-zero modes, a dilation whose kernel just fits or just does not, and so on.
+    """
+    case = draw(valid_conv2d_cases())
+    x, weight, bias, kwargs = case.x, case.weight, case.bias, dict(case.kwargs)
+    height, width = x.shape[-2:]
+    axis = draw(st.sampled_from([0, 1]))
+    size = (height, width)[axis]
+    kh, kw = weight.shape[-2:]
+    kind = draw(st.sampled_from(["padding", "stride", "dilation", "groups", "channels", "bias",
+                                 "kernel", "input"]))
+    if kind == "padding":
+        value = draw(st.sampled_from([size - 1, size, size + 1, -1, -(size // 2), -size]))
+        old = kwargs["padding"]
+        pad = list(old) if isinstance(old, tuple) else [0, 0] if isinstance(old, str) else [old] * 2
+        pad[axis] = value
+        kwargs["padding"] = tuple(pad)
+    elif kind == "stride":
+        stride = list(kwargs["stride"])
+        stride[axis] = draw(st.sampled_from([0, -1, size, size + 1]))
+        kwargs["stride"] = tuple(stride)
+    elif kind == "dilation":
+        # the largest dilation whose kernel fits the padded input, and one more
+        padded = size + (2 * 3 if kwargs["padding"] not in ("same", "valid") else 0)
+        k = (kh, kw)[axis]
+        fits = max(1, (padded - 1) // max(k - 1, 1))
+        dilation = list(kwargs["dilation"])
+        dilation[axis] = draw(st.sampled_from([fits, fits + 1, 0]))
+        kwargs["dilation"] = tuple(dilation)
+    elif kind == "groups":
+        kwargs["groups"] = draw(st.sampled_from([kwargs["groups"] + 1, 0, -1, x.shape[-3],
+                                                 weight.shape[0]]))
+    elif kind == "channels":
+        extra = draw(st.sampled_from([-1, 1]))
+        channels = max(0, x.shape[-3] + extra)
+        x = arrays(draw, (*x.shape[:-3], channels, height, width))
+    elif kind == "bias":
+        shape = draw(st.sampled_from([(), (weight.shape[0] + 1,), (weight.shape[0] - 1,),
+                                      (weight.shape[0], 1)]))
+        bias = arrays(draw, shape)
+    elif kind == "kernel":
+        shape = list(weight.shape)
+        shape[draw(st.integers(0, 3))] = 0
+        weight = np.zeros(shape)
+    else:
+        shape = draw(st.sampled_from([(0, *x.shape[-3:]), (*x.shape[-3:-1], 0), x.shape[-2:],
+                                      (1, *x.shape[-4:]) if x.ndim == 4 else (1, 1, *x.shape)]))
+        x = arrays(draw, shape)
+    return Conv2dCase(x, weight, bias, kwargs)

@@ -6,11 +6,17 @@ import numpy as np
 import pytest
 import torch
 from hypothesis import given, note
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import convcore as cc
 from convcore import reference
-from tests.convcore.strategies import Conv2dCase, any_conv2d_cases, valid_conv2d_cases
+from tests.convcore.strategies import (
+    Conv2dCase,
+    any_conv2d_cases,
+    nudged_conv2d_cases,
+    valid_conv2d_cases,
+)
 
 CONV2D_METHODS = sorted(cc.METHODS["conv2d"])
 
@@ -38,17 +44,24 @@ def test_matches_torch(method, case):
     assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
 
 
+#: words one of which every conv2d error message must contain: the argument at fault
+ARGUMENT_WORDS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups",
+                  "padding_mode", "kernel")
+
+
 @pytest.mark.parametrize("method", CONV2D_METHODS)
-@given(case=any_conv2d_cases())
+@given(case=st.one_of(nudged_conv2d_cases(), any_conv2d_cases()))
 def test_rejects_exactly_what_torch_rejects(method, case):
     try:
         theirs = reference.conv2d(case.x, case.weight, case.bias, **case.kwargs)
     except (RuntimeError, ValueError, TypeError) as torch_error:
-        with pytest.raises(cc.ConvcoreError):
-            cc.conv2d(case.x, case.weight, case.bias, method=method, **case.kwargs)
         note(f"torch: {torch_error}")
+        with pytest.raises(cc.ConvcoreError) as info:
+            cc.conv2d(case.x, case.weight, case.bias, method=method, **case.kwargs)
+        assert any(word in str(info.value) for word in ARGUMENT_WORDS), str(info.value)
         return
     ours = cc.conv2d(case.x, case.weight, case.bias, method=method, **case.kwargs)
+    assert ours.shape == theirs.shape
     assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
 
 
@@ -162,3 +175,31 @@ def test_rejects_non_numeric_and_ragged_input():
         cc.conv2d([[1.0, 2.0], [3.0]], [[1.0]])
     with pytest.raises(cc.ConvcoreError, match="weight"):
         cc.conv2d([[1.0, 2.0]], [["a"]])
+
+
+@pytest.mark.parametrize("budget", [1, 2 * (6 * 3 * 3) * (4 * 4) * 8])  # bytes: 1 or 2 samples
+def test_im2col_in_chunks_matches_torch(monkeypatch, budget):
+    # a batch too large for the column budget is unfolded a few samples at a time into one
+    # reused buffer; the test sizes never reach that, so shrink the budget: one sample at a
+    # time, then two (5 samples: the last chunk is a partial one)
+    import convcore.methods.conv2d_im2col as im2col
+
+    monkeypatch.setattr(im2col, "COLUMN_BUDGET", budget)
+    rng = np.random.default_rng(5)
+    x, w, b = (rng.standard_normal((5, 6, 6, 6)), rng.standard_normal((4, 3, 3, 3)),
+               rng.standard_normal(4))
+    kwargs = {"stride": 1, "padding": 0, "groups": 2, "padding_mode": "zeros"}
+    ours = cc.conv2d(x, w, b, method="im2col", **kwargs)
+    assert_allclose(ours, reference.conv2d(x, w, b, **kwargs), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_one_number_padding_list_means_both_axes_in_every_mode(mode):
+    # F.conv2d reads padding=[1] as (1, 1); nn.Conv2d accepts it too but hands it to F.pad
+    # unexpanded under the non-zero modes, which then fails. convcore follows F.conv2d.
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((1, 2, 5, 4)), rng.standard_normal((3, 2, 3, 3))
+    with pytest.raises(NotImplementedError):
+        reference.conv2d(x, w, padding=[1], padding_mode=mode)
+    assert_allclose(cc.conv2d(x, w, padding=[1], padding_mode=mode),
+                    reference.conv2d(x, w, padding=1, padding_mode=mode), rtol=1e-10)

@@ -28,8 +28,8 @@ def test_input_patterns_fill_any_shape(name, shape):
 def test_arange_at_3x3_is_the_tutorial_example():
     x = input_pattern("arange", (1, 3, 3))[0]
     # the tutorial's first output with its kernel, computed by torch
-    out = torch.nn.functional.conv2d(torch.from_numpy(x)[None, None],
-                                     torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]], dtype=torch.float64))
+    weight = torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]], dtype=torch.float64)
+    out = torch.nn.functional.conv2d(torch.from_numpy(x)[None, None], weight)
     assert out[0, 0, 0, 0].item() == 19.0
 
 
@@ -38,7 +38,8 @@ def test_random_is_seeded_and_integer():
     assert_array_equal(a, b)
     assert not np.array_equal(a, input_pattern("random", (2, 4, 4), 8))
     assert_array_equal(a, np.round(a))
-    assert a.min() >= -4 and a.max() <= 4
+    assert a.min() >= -4
+    assert a.max() <= 4
 
 
 def test_patterns_differ_per_channel_where_they_say_so():
@@ -66,7 +67,8 @@ def test_kernel_pattern_copies_presets_and_checks_size():
         kernel_pattern("nope", (1, 1, 2, 2))
     r = kernel_pattern("random", (2, 2, 3, 3), seed=4)
     assert_array_equal(r, kernel_pattern("random", (2, 2, 3, 3), seed=4))
-    assert r.min() >= -2 and r.max() <= 2
+    assert r.min() >= -2
+    assert r.max() <= 2
 
 
 def test_fit_array_keeps_the_overlap():
@@ -126,6 +128,8 @@ def test_advice_suggestions_fix_the_configuration():
     assert conv2d_advice(1, 1, 1, (4, 4), (3, 3), dilation=(advice.values["max_dilation"], 1)
                          ) == ()
     (reflect,) = conv2d_advice(1, 1, 1, (3, 3), (1, 1), padding=3, padding_mode="reflect")[:1]
-    assert reflect.code == "reflect_too_wide" and reflect.values["max_padding"] == 2
+    assert reflect.code == "reflect_too_wide"
+    assert reflect.values["max_padding"] == 2
     (groups,) = conv2d_advice(4, 2, 4, 3, 1)
-    assert groups.code == "groups_out" and groups.values["divisors"] == (1, 2)
+    assert groups.code == "groups_out"
+    assert groups.values["divisors"] == (1, 2)

@@ -223,6 +223,21 @@ def padded_input(x4: np.ndarray, pads: tuple[int, int, int, int], mode: str,
     return F.pad(torch.from_numpy(x4), (left, right, top, bottom), mode=mode, **extra).numpy()
 
 
+def source_grid(shape: tuple[int, ...], pads: tuple[int, int, int, int], mode: str
+                ) -> np.ndarray:
+    """The oracle for source coordinates: torch pads an image of flat indices ``row·W + col``
+    (``-1`` in constant padding), so each padded cell holds the index of the cell it copies."""
+    height, width = shape[-2:]
+    index = np.arange(height * width, dtype=np.float64).reshape(1, 1, height, width)
+    return padded_input(index, pads, mode, -1.0)[0, 0].astype(np.int64)
+
+
+def source_of(grid: np.ndarray, width: int, row: int, col: int) -> tuple[int, int] | None:
+    """``(row, col)`` of the input cell at ``grid[row, col]``, or None for a constant."""
+    flat = int(grid[row, col])
+    return None if flat < 0 else divmod(flat, width)
+
+
 def input_jacobian(fn: Any, x4: np.ndarray) -> np.ndarray:
     """The matrix A with fn(x).ravel() = A @ x.ravel() for one sample of a linear ``fn``,
     found by torch applying ``fn`` to every basis image at once."""
@@ -234,13 +249,15 @@ def input_jacobian(fn: Any, x4: np.ndarray) -> np.ndarray:
 
 
 def check_conv2d_tap(tap: Any, n: int, x4: np.ndarray, padded: np.ndarray,
-                     pads: tuple[int, ...], mode: str) -> None:
+                     pads: tuple[int, ...], mode: str, sources: np.ndarray) -> None:
     row, col = tap.padded
     top, _, left, _ = pads
     height, width = x4.shape[-2:]
     inside = 0 <= row - top < height and 0 <= col - left < width
     assert tap.value == padded[n, tap.channel, row, col]
     assert tap.kind == ("input" if inside else "padding")
+    # the exact cell, not only an equal value: small-integer inputs repeat values
+    assert tap.source == source_of(sources, width, row, col)
     if tap.source is None:
         assert mode == "zeros"
         assert not inside
@@ -258,6 +275,7 @@ def test_conv2d_taps_match_torch_padding_unfold_and_kernel_matrix(case):
     g, mode = tracer.geometry, case.kwargs["padding_mode"]
     x4, w4, expected = as4d(case.x), weight4(case.weight), as4d(case.expected)
     padded = padded_input(x4, g.pads, TORCH_PAD[mode])
+    sources = source_grid(x4.shape, g.pads, TORCH_PAD[mode])
     assert padded.shape[-2:] == tracer.info.grid_size
     columns = F.unfold(torch.from_numpy(padded), g.kernel, g.dilation, 0, g.stride).numpy()
     symmetric = g.pads[0] == g.pads[1] and g.pads[2] == g.pads[3]
@@ -274,7 +292,7 @@ def test_conv2d_taps_match_torch_padding_unfold_and_kernel_matrix(case):
     for step in tracer:
         n, _oc, oy, ox = step.index
         for tap in step.taps:
-            check_conv2d_tap(tap, n, x4, padded, g.pads, mode)
+            check_conv2d_tap(tap, n, x4, padded, g.pads, mode, sources)
         column = step.im2col
         assert column.column == oy * g.out_size[1] + ox
         assert column.shape == columns.shape[1:]
@@ -350,25 +368,29 @@ def test_transposed_scatter_replay_rebuilds_the_output(case):
 
 
 def zero_inserted_oracle(x4: np.ndarray, w4: np.ndarray, kwargs: dict[str, Any]
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Zero-inserted, padded input, its 'is a real cell' and 'inside the spread' masks, and
-    the flipped, channel-swapped weight, built with torch."""
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Zero-inserted, padded input, its 'is a real cell' and 'inside the spread' masks, the
+    flat input index + 1 of every cell (0 where none), and the flipped, channel-swapped
+    weight, built with torch."""
     (sh, sw), (ph, pw) = pair(kwargs["stride"]), pair(kwargs["padding"])
     (dh, dw), (oph, opw) = pair(kwargs["dilation"]), pair(kwargs["output_padding"])
     n, c, h, w = x4.shape
     kh, kw = w4.shape[-2:]
     spread = torch.zeros(n, c, (h - 1) * sh + 1, (w - 1) * sw + 1, dtype=torch.float64)
-    marks, region = torch.zeros_like(spread), torch.ones_like(spread)
+    marks, region, index = (torch.zeros_like(spread), torch.ones_like(spread),
+                            torch.zeros_like(spread))
     spread[:, :, ::sh, ::sw] = torch.from_numpy(x4)
     marks[:, :, ::sh, ::sw] = 1.0
+    index[:, :, ::sh, ::sw] = torch.arange(1, h * w + 1, dtype=torch.float64).reshape(h, w)
     top, left = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     pads = (left, left + opw, top, top + oph)
-    frame, marks, region = (F.pad(a, pads).numpy() for a in (spread, marks, region))
+    frame, marks, region, index = (F.pad(a, pads).numpy() for a in (spread, marks, region,
+                                                                       index))
     groups = kwargs["groups"]
     per = w4.shape[0] // groups
     flipped = torch.cat([torch.from_numpy(w4[g * per:(g + 1) * per]).transpose(0, 1)
                          for g in range(groups)]).flip(-1, -2)
-    return frame, marks, region, flipped.numpy()
+    return frame, marks, region, index[0, 0].astype(np.int64) - 1, flipped.numpy()
 
 
 @few
@@ -376,7 +398,7 @@ def zero_inserted_oracle(x4: np.ndarray, w4: np.ndarray, kwargs: dict[str, Any]
 def test_transposed_conv_view_is_a_direct_convolution(case):
     tracer = trace_conv_transpose2d(case.x, case.weight, case.bias, view="conv", **case.kwargs)
     x4, w4, expected = as4d(case.x), weight4(case.weight), as4d(case.expected)
-    frame, marks, region, flipped = zero_inserted_oracle(x4, w4, case.kwargs)
+    frame, marks, region, sources, flipped = zero_inserted_oracle(x4, w4, case.kwargs)
     assert frame.shape[-2:] == tracer.info.grid_size
     direct = F.conv2d(torch.from_numpy(frame), torch.from_numpy(flipped),
                       dilation=case.kwargs["dilation"], groups=case.kwargs["groups"]).numpy()
@@ -396,6 +418,7 @@ def test_transposed_conv_view_is_a_direct_convolution(case):
                 "inserted" if region[0, 0, row, col] else "padding")
             assert tap.kind == kind
             assert (tap.source is not None) == (kind == "input")
+            assert tap.source == source_of(sources, x4.shape[-1], row, col)
             if tap.source is not None:
                 assert x4[(n, tap.channel, *tap.source)] == tap.value
         row = np.zeros(jacobian.shape[1])
@@ -438,12 +461,14 @@ def pool_oracle(x4: np.ndarray, pads: tuple[int, ...], padding: tuple[int, int],
     return padded, kinds
 
 
-def check_pool_taps(step: Any, x4: np.ndarray, padded: np.ndarray, kinds: np.ndarray) -> None:
+def check_pool_taps(step: Any, x4: np.ndarray, padded: np.ndarray, kinds: np.ndarray,
+                    sources: np.ndarray) -> None:
     n, c = step.index[:2]
     for tap in step.taps:
         row, col = tap.padded
         assert_array_equal(tap.value, padded[n, c, row, col])
         assert tap.kind == ("input", "padding", "outside")[kinds[row, col]]
+        assert tap.source == source_of(sources, x4.shape[-1], row, col)
         if tap.source is not None:
             assert_array_equal(x4[(n, c, *tap.source)], tap.value)
         assert (tap.source is None) == (tap.kind != "input")
@@ -456,9 +481,10 @@ def test_max_pool_replay_rebuilds_output_and_indices(case):
     x4 = as4d(case.x)
     values, indices = (as4d(a) for a in case.expected)
     padded, kinds = pool_oracle(x4, tracer.geometry.pads, tracer.geometry.padding, -np.inf)
+    sources = source_grid(x4.shape, tracer.geometry.pads, "constant")
     out, flat = np.full(values.shape, 7.5), np.full(values.shape, -1)
     for step in tracer:
-        check_pool_taps(step, x4, padded, kinds)
+        check_pool_taps(step, x4, padded, kinds, sources)
         on_input = [tap.value for tap in step.taps if tap.kind == "input"]
         if np.isnan(on_input).any():
             assert np.isnan(step.result)
@@ -483,11 +509,12 @@ def test_avg_pool_replay_rebuilds_output_and_explains_divisor(case):
     x4, expected = as4d(case.x), as4d(case.expected)
     g = tracer.geometry
     padded, kinds = pool_oracle(x4, g.pads, g.padding, 0.0)
+    sources = source_grid(x4.shape, g.pads, "constant")
     # avg of ones: (input cells in the window) / divisor, from torch
     ones = as4d(reference.avg_pool2d(np.ones_like(case.x), **case.kwargs))
     out = np.full(expected.shape, np.nan)
     for step in tracer:
-        check_pool_taps(step, x4, padded, kinds)
+        check_pool_taps(step, x4, padded, kinds, sources)
         values = [tap.value for tap in step.taps]
         assert math.isclose(step.total, math.fsum(values), rel_tol=1e-9, abs_tol=1e-9)
         assert math.isclose(step.result, step.total / step.divisor, rel_tol=1e-12)

@@ -14,14 +14,25 @@ from convcore import reference
 from tests.convcore.strategies import any_conv2d_cases, valid_conv2d_cases
 
 
+def size_args(lo: int, hi: int, allow_invalid: bool) -> st.SearchStrategy:
+    """An int or a pair; when invalid ones are allowed also a 1-tuple, which F.unfold refuses."""
+    forms = [st.integers(lo, hi), st.tuples(st.integers(lo, hi), st.integers(lo, hi))]
+    if allow_invalid:
+        forms.append(st.tuples(st.integers(lo, hi)))
+    return st.one_of(*forms)
+
+
 @st.composite
 def unfold_args(draw: st.DrawFn, allow_invalid: bool = False):
     low = -1 if allow_invalid else 0
     low_pos = 0 if allow_invalid else 1
-    pair = lambda lo, hi: st.one_of(st.integers(lo, hi), st.tuples(st.integers(lo, hi),  # noqa: E731
-                                                                    st.integers(lo, hi)))
-    shape = (draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 9)),
-             draw(st.integers(1, 9)))
+
+    def pair(lo: int, hi: int) -> st.SearchStrategy:
+        return size_args(lo, hi, allow_invalid)
+
+    least = 0 if allow_invalid else 1  # an empty axis: only the batch may be empty
+    shape = (draw(st.integers(least, 2)), draw(st.integers(least, 3)),
+             draw(st.integers(least, 9)), draw(st.integers(least, 9)))
     if draw(st.booleans()):
         shape = shape[1:]
     x = np.random.default_rng(draw(st.integers(0, 2**16))).standard_normal(shape)
@@ -72,6 +83,67 @@ def test_fold_matches_torch_and_inverts_unfold_counts(args, data):
     size = x.shape[-2:]
     assert_allclose(cc.fold(cols, size, **kwargs), reference.fold(cols, size, **kwargs),
                     rtol=1e-12, atol=1e-12)
+
+
+@st.composite
+def fold_args(draw: st.DrawFn):
+    """fold calls near and across torch's limits: empty axes, 1-tuples, wrong column counts."""
+    kwargs = {"output_size": draw(size_args(0, 5, True)),
+              "kernel_size": draw(size_args(1, 2, True)),
+              "dilation": draw(size_args(1, 2, True)),
+              "padding": draw(size_args(0, 1, True)),
+              "stride": draw(size_args(1, 2, True))}
+    pairs = {k: np.broadcast_to(v, 2) if np.size(v) else np.zeros(2, int)
+             for k, v in kwargs.items()}
+    # the column count the arguments call for (a valid call), or some other count
+    span = pairs["dilation"] * (pairs["kernel_size"] - 1) + 1
+    blocks = (pairs["output_size"] + 2 * pairs["padding"] - span) // pairs["stride"] + 1
+    rows = draw(st.integers(0, 3)) * int(np.prod(pairs["kernel_size"]))
+    fits = (rows, int(np.prod(np.maximum(blocks, 0))))
+    shape = draw(st.sampled_from([fits, fits, (rows, fits[1] + 1), (rows + 1, fits[1])]))
+    if draw(st.booleans()):
+        shape = (draw(st.integers(0, 2)), *shape)
+    cols = np.random.default_rng(draw(st.integers(0, 2**16))).standard_normal(shape)
+    return cols, kwargs
+
+
+@given(args=fold_args())
+def test_fold_rejects_what_torch_rejects(args):
+    cols, kwargs = args
+    try:
+        theirs = reference.fold(cols, **kwargs)
+    except RuntimeError as err:
+        note(str(err))
+        with pytest.raises(cc.ConvcoreError):
+            cc.fold(cols, **kwargs)
+        return
+    assert_allclose(cc.fold(cols, **kwargs), theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "fragment"),
+    [
+        (lambda f: f(np.zeros((1, 1, 4, 4)), (2,)), "kernel_size must be an integer or a pair"),
+        (lambda f: f(np.zeros((1, 1, 4, 4)), 2, padding=[1]), "padding must be an integer or"),
+        (lambda f: f(np.zeros((0, 4, 4)), 2), "got input of shape (0, 4, 4)"),
+        (lambda f: f(np.zeros((2, 0, 4, 4)), 2), "got input of shape (2, 0, 4, 4)"),
+    ],
+)
+def test_unfold_rejections_quote_the_values(call, fragment):
+    # torch wants exactly two numbers (F.conv2d would take one) and non-empty non-batch axes
+    with pytest.raises(RuntimeError):
+        call(reference.unfold)
+    with pytest.raises(cc.ConvcoreError) as info:
+        call(cc.unfold)
+    assert fragment in str(info.value)
+
+
+def test_fold_rejects_empty_rows_and_a_one_number_output_size():
+    for bad in [(np.zeros((1, 0, 9)), 4, 2), (np.zeros((1, 4, 9)), (4,), 2)]:
+        with pytest.raises(RuntimeError):
+            reference.fold(*bad)
+        with pytest.raises(cc.ConvcoreError, match=r"\(1, 0, 9\)|output_size"):
+            cc.fold(*bad)
 
 
 def test_fold_rejects_wrong_column_counts():

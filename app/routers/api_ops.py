@@ -1,0 +1,167 @@
+"""POST /api/v1/{conv2d, conv_transpose2d, max_pool2d, avg_pool2d}: compute, verify, explain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import numpy as np
+from fastapi import APIRouter, Body, Response
+from fastapi.concurrency import run_in_threadpool
+from numpy.typing import NDArray
+
+import convcore as cc
+from app import plans
+from app.deps import SettingsDep
+from app.errors import ApiError
+from app.plans import Plan
+from app.routers.responses import ERRORS
+from app.schemas import examples
+from app.schemas.ops import (
+    AvgPool2dRequest,
+    Conv2dRequest,
+    ConvTranspose2dRequest,
+    MaxPool2dRequest,
+    OpResponse,
+    Reference,
+)
+from app.settings import Settings
+from convcore import codegen
+from convcore.verify import Verdict, verify
+
+router = APIRouter(prefix="/api/v1", tags=["operations"], responses=ERRORS)
+
+Body_ = TypeVar("Body_")
+
+#: Above this many values in all, the response carries no runnable script (it would be huge).
+SCRIPT_MAX_VALUES = 2048
+
+
+@router.post("/conv2d", response_model=OpResponse, summary="2-D convolution")
+async def conv2d(
+    body: Annotated[Conv2dRequest, Body(openapi_examples=examples.CONV2D)],
+    settings: SettingsDep,
+) -> Response:
+    """``F.conv2d`` (or ``nn.Conv2d`` with a padding_mode) by the chosen method, with
+    torch's result for comparison and the PyTorch code that computes it."""
+    cc.get_method("conv2d", body.method)
+    plan = plans.plan_conv2d(body, settings, body.method)
+    return await run_sized(plan, settings, _conv2d, body)
+
+
+def _conv2d(body: Conv2dRequest) -> OpResponse:
+    kwargs = body.kwargs()
+    out = finite("output", cc.conv2d(body.input, body.weight, body.bias, **kwargs,
+                                     method=body.method))
+    verdict = (verify("conv2d", out, body.input, body.weight, body.bias, **kwargs)
+               if body.verify else None)
+    code = codegen.pytorch_code("conv2d", kwargs, input_ndim=body.input.ndim,
+                                kernel_shape=body.weight.shape, has_bias=body.bias is not None)
+    return respond("conv2d", body.method, out, None, verdict, code,
+                   {"x": body.input, "w": body.weight, "b": body.bias})
+
+
+@router.post("/conv_transpose2d", response_model=OpResponse, summary="2-D transposed convolution")
+async def conv_transpose2d(
+    body: Annotated[ConvTranspose2dRequest, Body(openapi_examples=examples.CONV_TRANSPOSE2D)],
+    settings: SettingsDep,
+) -> Response:
+    """``F.conv_transpose2d`` by the chosen method; note the weight is (C_in, C_out/groups,
+    kH, kW)."""
+    cc.get_method("conv_transpose2d", body.method)
+    plan = plans.plan_conv_transpose2d(body, settings, body.method)
+    return await run_sized(plan, settings, _conv_transpose2d, body)
+
+
+def _conv_transpose2d(body: ConvTranspose2dRequest) -> OpResponse:
+    kwargs = body.kwargs()
+    out = finite("output", cc.conv_transpose2d(body.input, body.weight, body.bias, **kwargs,
+                                               method=body.method))
+    verdict = (verify("conv_transpose2d", out, body.input, body.weight, body.bias, **kwargs)
+               if body.verify else None)
+    code = codegen.pytorch_code("conv_transpose2d", kwargs, input_ndim=body.input.ndim,
+                                kernel_shape=body.weight.shape, has_bias=body.bias is not None)
+    return respond("conv_transpose2d", body.method, out, None, verdict, code,
+                   {"x": body.input, "w": body.weight, "b": body.bias})
+
+
+@router.post("/max_pool2d", response_model=OpResponse, summary="2-D max pooling")
+async def max_pool2d(
+    body: Annotated[MaxPool2dRequest, Body(openapi_examples=examples.MAX_POOL2D)],
+    settings: SettingsDep,
+) -> Response:
+    """``F.max_pool2d``; with ``return_indices`` also where each maximum came from."""
+    cc.get_method("max_pool2d", body.method)
+    plan = plans.plan_pool(body, settings)
+    return await run_sized(plan, settings, _max_pool2d, body)
+
+
+def _max_pool2d(body: MaxPool2dRequest) -> OpResponse:
+    kwargs = body.kwargs()
+    result = cc.max_pool2d(body.input, **kwargs, method=body.method)
+    out, indices = result if isinstance(result, tuple) else (result, None)
+    verdict = verify("max_pool2d", result, body.input, **kwargs) if body.verify else None
+    code = codegen.pytorch_code("max_pool2d", kwargs, input_ndim=body.input.ndim)
+    return respond("max_pool2d", body.method, out, indices, verdict, code, {"x": body.input})
+
+
+@router.post("/avg_pool2d", response_model=OpResponse, summary="2-D average pooling")
+async def avg_pool2d(
+    body: Annotated[AvgPool2dRequest, Body(openapi_examples=examples.AVG_POOL2D)],
+    settings: SettingsDep,
+) -> Response:
+    """``F.avg_pool2d``: window means, padding counted unless count_include_pad is false."""
+    cc.get_method("avg_pool2d", body.method)
+    plan = plans.plan_pool(body, settings)
+    return await run_sized(plan, settings, _avg_pool2d, body)
+
+
+def _avg_pool2d(body: AvgPool2dRequest) -> OpResponse:
+    kwargs = body.kwargs()
+    out = finite("output", cc.avg_pool2d(body.input, **kwargs, method=body.method))
+    verdict = verify("avg_pool2d", out, body.input, **kwargs) if body.verify else None
+    code = codegen.pytorch_code("avg_pool2d", kwargs, input_ndim=body.input.ndim)
+    return respond("avg_pool2d", body.method, out, None, verdict, code, {"x": body.input})
+
+
+async def run_sized(plan: Plan, settings: Settings, compute: Callable[[Body_], OpResponse],
+                    body: Body_) -> Response:
+    """Run ``compute(body)`` on the event loop when the plan is small, else in a thread.
+
+    A thread hop costs about as much as a small convolution, so small requests skip it;
+    a large one must not hold up every other request while numpy works. The model is
+    serialised here, once, by pydantic: it was built from typed values, so FastAPI's
+    second validation of the response would only repeat work.
+    """
+    result = compute(body) if plan.small(settings) else await run_in_threadpool(compute, body)
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
+def reference_block(verdict: Verdict | None) -> Reference | None:
+    """The response's ``reference`` from a convcore verdict."""
+    if verdict is None:
+        return None
+    return Reference(torch=verdict.torch, call=verdict.call, allclose=verdict.allclose,
+                     max_abs_diff=verdict.max_abs_diff, error=verdict.error)
+
+
+def finite(field: str, array: NDArray[Any]) -> NDArray[Any]:
+    """``array``, or a 422 when the result overflowed (JSON has no Infinity)."""
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ApiError(field, f"the {field} overflows float64 (its values exceed about "
+                       "1.8e308); use smaller input values")
+    return array
+
+
+def respond(op: str, method: str, out: NDArray[Any], indices: NDArray[Any] | None,
+            verdict: Verdict | None, code: str, tensors: dict[str, Any]) -> OpResponse:
+    """Assemble an :class:`OpResponse`; the script only when the tensors are small."""
+    given = {name: value for name, value in tensors.items() if value is not None}
+    small = sum(np.size(v) for v in given.values()) <= SCRIPT_MAX_VALUES
+    script = (codegen.pytorch_script(code, {k: v.tolist() for k, v in given.items()})
+              if small else None)
+    return OpResponse(
+        op=op, method=method, shape=list(out.shape), output=out.tolist(),
+        indices=None if indices is None else indices.tolist(),
+        reference=reference_block(verdict), pytorch_code=code, pytorch_script=script,
+    )

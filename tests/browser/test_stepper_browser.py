@@ -1,0 +1,245 @@
+"""The stepper in a real Chromium: stepping, editing, links, errors, languages, a11y, phones."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from playwright.sync_api import Page, expect
+
+from convcore.patterns import input_pattern
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+
+# strided, padded, dilated, reflect-padded: (6 + 2 − 2·2 − 1)//2 + 1 = 2 rows, 8 columns
+STRIDED = ("/?h=6&w=7&xp=random&seed=2&kp=random&seed=2&kh=3&kw=2&sh=2&sw=1&ph=1&pw=1"
+           "&dh=2&dw=1&mode=reflect")
+S, D, P = (2, 1), (2, 1), (1, 1)
+
+
+def _torch_out(x, w, stride=1, padding=(0, 0), dilation=1, mode="zeros"):
+    xt = torch.tensor(np.asarray(x, dtype=np.float64))[None]
+    if padding != (0, 0):
+        xt = F.pad(xt, (padding[1], padding[1], padding[0], padding[0]),
+                   mode="constant" if mode == "zeros" else mode)
+    wt = torch.tensor(np.asarray(w, dtype=np.float64))
+    return F.conv2d(xt, wt, stride=stride, dilation=dilation)[0].numpy()
+
+
+def _wait_step(page: Page, t: int) -> None:
+    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
+
+
+def _taps(page: Page) -> list[tuple[int, int]]:
+    cells = page.eval_on_selector_all(
+        "table.input td[data-tap]",
+        "cells => cells.map(c => [+c.dataset.tap, +c.dataset.row, +c.dataset.col])")
+    return [(r, c) for _, r, c in sorted(cells)]
+
+
+def _current(page: Page) -> tuple[int, int]:
+    cell = page.locator("table.output td.current")
+    return int(cell.get_attribute("data-row")), int(cell.get_attribute("data-col"))
+
+
+def _expected_taps(t: int, ow: int) -> list[tuple[int, int]]:
+    oy, ox = divmod(t, ow)
+    return [(oy * S[0] + i * D[0], ox * S[1] + j * D[1]) for i in range(3) for j in range(2)]
+
+
+def _url_step(page: Page) -> int:
+    return int(dict(parse_qsl(urlsplit(page.url).query)).get("t", 0))
+
+
+def _blur(page: Page) -> None:
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def test_stepping_moves_the_window(page: Page, live_server, shot):
+    x = input_pattern("random", (1, 6, 7), 2)
+    _, oh, ow = _torch_out(x, np.zeros((1, 1, 3, 2)), S, P, D, "reflect").shape
+    page.goto(live_server + STRIDED)
+    assert _taps(page) == _expected_taps(0, ow)
+    assert _current(page) == (0, 0)
+    shot(page, "strided-dilated-reflect")
+
+    def check(t):
+        _wait_step(page, t)
+        assert _url_step(page) == t
+        assert _taps(page) == _expected_taps(t, ow)
+        assert _current(page) == divmod(t, ow)
+
+    page.click("#step-next")
+    check(1)
+    page.click("#step-last")
+    check(oh * ow - 1)
+    page.click("#step-prev")
+    check(oh * ow - 2)
+    _blur(page)
+    page.keyboard.press("Home")
+    check(0)
+    page.keyboard.press("ArrowRight")
+    check(1)
+    page.keyboard.press("End")
+    check(oh * ow - 1)
+    page.keyboard.press("ArrowLeft")
+    check(oh * ow - 2)
+    # the slider, driven by keyboard (as a keyboard-only user would) and by a drag's end
+    page.focus("#scrub")
+    page.keyboard.press("Home")
+    check(0)
+    page.keyboard.press("ArrowRight")
+    check(1)
+    page.eval_on_selector("#scrub", "el => { el.value = 9; "
+                          "el.dispatchEvent(new Event('change', {bubbles: true})); }")
+    check(9)
+
+
+def test_play_and_pause(page: Page, live_server):
+    page.goto(live_server + "/?h=5&w=5&kp=box_blur")
+    expect(page.locator("#play")).to_be_visible()
+    page.select_option("#speed", "150")
+    _blur(page)
+    page.keyboard.press(" ")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "true")
+    _wait_step(page, 3)
+    page.click("#play")
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
+    stopped = int(page.locator("#stepper").get_attribute("data-t"))
+    page.wait_for_timeout(500)
+    assert int(page.locator("#stepper").get_attribute("data-t")) == stopped
+
+
+def test_editing_a_kernel_cell_gives_torchs_output(page: Page, live_server):
+    page.goto(live_server + "/?h=5&w=5&kp=sobel_x&sh=2&sw=2&ph=1&pw=1&mode=replicate&t=8")
+    page.fill("#k-4", "2.5")  # the centre weight
+    expect(page.locator("#f-kp")).to_have_value("custom")
+    kernel = np.array([[-1, 0, 1], [-2, 2.5, 2], [-1, 0, 1.0]])
+    x = input_pattern("arange", (1, 5, 5))
+    expected = _torch_out(x, kernel[None, None], 2, (1, 1), 1, "replicate")[0]
+    values = page.eval_on_selector_all("table.output td[data-value]",
+                                       "cells => cells.map(c => +c.dataset.value)")
+    assert np.allclose(values, expected.ravel(), rtol=0, atol=1e-12)
+    arith = page.locator("#arith")
+    assert float(arith.get_attribute("data-result")) == pytest.approx(expected[2, 2])
+    assert "kp=custom" in page.url
+    assert "k=-1,0,1,-2,2.5,2,-1,0,1" in page.url
+
+
+def test_editing_an_input_cell(page: Page, live_server):
+    page.goto(live_server + "/")
+    page.fill("#x-0-1-1", "-4")
+    expect(page.locator("#arith .result")).to_have_text("−5")  # 0·0 + 1·1 + 3·2 + (−4)·3
+    assert "xp=custom" in page.url
+    assert "x=0,1,2,3,-4,5,6,7,8" in page.url
+
+
+def test_a_copied_url_restores_the_view(page: Page, live_server, browser):
+    page.goto(live_server + STRIDED)
+    page.fill("#k-1", "7")
+    page.wait_for_url(re.compile(r"k=.*7"))
+    page.fill("#f-sw", "2")
+    page.wait_for_url(re.compile(r"sw=2"))
+    page.click("#step-next")
+    _wait_step(page, 1)
+    page.click("[data-tab=kmatrix]")
+    page.wait_for_url(re.compile(r"tab=kmatrix"))
+
+    def snapshot(p: Page):
+        return p.evaluate("""() => ({
+            form: [...new FormData(document.querySelector('#controls'))],
+            out: [...document.querySelectorAll('table.output td')].map(
+                c => [c.dataset.state, c.dataset.value]),
+            taps: [...document.querySelectorAll('td[data-tap]')].map(c => c.dataset.tap + '@'
+                + c.dataset.row + ',' + c.dataset.col),
+            tab: document.querySelector('#tabpanel').dataset.tab,
+            arith: document.querySelector('#arith').textContent.replace(/\\s+/g, ' '),
+        })""")
+
+    before = snapshot(page)
+    fresh = browser.new_context().new_page()
+    fresh.goto(page.url)
+    assert snapshot(fresh) == before
+    fresh.reload()
+    assert snapshot(fresh) == before
+    fresh.context.close()
+    page.go_back()  # the tab change was a history entry of its own
+    expect(page).not_to_have_url(re.compile(r"tab=kmatrix"))
+    expect(page.locator("#tabpanel")).to_have_attribute("data-tab", "loop", timeout=10_000)
+
+
+def test_an_invalid_configuration_shows_a_message_and_recovers(page: Page, live_server):
+    page.goto(live_server + "/?h=5&w=5&kp=sobel_x&dh=2&dw=2")
+    out_before = page.locator("table.output").inner_html()
+    page.fill("#f-h", "2")
+    problem = page.locator("#message .problem")
+    expect(problem).to_be_visible()
+    expect(problem.locator(".advice[data-code=kernel_too_big]")).to_contain_text("pad at least")
+    # the last good state stays on screen and the form stays usable
+    assert page.locator("table.output").inner_html() == out_before
+    page.fill("#f-ph", "2")
+    expect(problem).to_be_hidden()
+    expect(page.locator("table.output")).to_be_visible()
+    x = input_pattern("arange", (1, 2, 5))
+    kernel = np.outer([1, 2, 1], [-1, 0, 1])[None, None]
+    expected = _torch_out(x, kernel, 1, (2, 0), 2)
+    assert page.locator("table.output tr").count() == expected.shape[1]
+
+
+def test_chinese_page(page: Page, live_server, shot):
+    page.goto(live_server + "/?kp=sobel_x&h=5&w=5&ph=1&pw=1")
+    page.click(".langs a[hreflang=zh-Hans]")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    expect(page.locator("#controls legend").first).to_have_text("输入")
+    expect(page.locator("#step-count")).to_have_text("第 1 步，共 25 步")
+    expect(page.locator(".tabs [aria-current=page]")).to_have_text("循环")
+    page.click("#step-next")
+    _wait_step(page, 1)
+    expect(page.locator("#step-count")).to_have_text("第 2 步，共 25 步")  # still Chinese
+    shot(page, "chinese")
+
+
+@pytest.mark.parametrize("tab", ["loop", "im2col", "kmatrix", "torch"])
+def test_method_tabs(page: Page, live_server, shot, tab):
+    page.goto(live_server + STRIDED + "&bias=1&b=0.5&t=3")
+    if tab != "loop":
+        page.click(f"[data-tab={tab}]")
+        page.wait_for_url(re.compile(f"tab={tab}"))
+    expect(page.locator(f"#tabpanel[data-tab={tab}]")).to_be_visible()
+    if tab == "torch":
+        expect(page.locator("#verdict")).to_contain_text("✓")
+    shot(page, f"tab-{tab}")
+
+
+def _axe(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("query", ["/", STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh",
+                                   "/?h=2&w=2&kp=sobel_x"])
+def test_no_serious_accessibility_violations(page: Page, live_server, query, shot):
+    page.goto(live_server + query)
+    if query == "/":
+        shot(page, "default")
+    bad = _axe(page)
+    assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
+
+
+@pytest.mark.parametrize("query", ["/", "/?h=16&w=16&ci=4&co=4&groups=2&kp=random&kh=7&kw=7"
+                                        "&pad=same&tab=kmatrix&lang=zh"])
+def test_phone_width_has_no_horizontal_scroll(page: Page, live_server, shot, query):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server + query)
+    width, inner = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width <= inner
+    if query == "/":
+        shot(page, "phone")
