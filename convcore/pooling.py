@@ -86,11 +86,12 @@ class Pool2dGeometry:
 
         Examples
         --------
-        >>> g = pool2d_geometry((5, 5), 2, padding=1, ceil_mode=True)
+        >>> g = pool2d_geometry((4, 4), 2, padding=1)
         >>> int(g.window_cells(0, 0, True)), int(g.window_cells(0, 0, False))
         (4, 1)
-        >>> g.window_cells(3, np.arange(4), True)  # the last row hangs over: cut to 1
-        array([2, 2, 2, 2])
+        >>> g = pool2d_geometry((5, 5), 2, ceil_mode=True)  # windows at 0, 2 and 4
+        >>> g.window_cells(2, np.arange(3), True)  # the last row and column hang over
+        array([2, 2, 1])
         """
         (height, width), (kh, kw), (sh, sw), (ph, pw) = (self.in_size, self.kernel,
                                                           self.stride, self.padding)

@@ -203,3 +203,12 @@ def test_one_number_padding_list_means_both_axes_in_every_mode(mode):
         reference.conv2d(x, w, padding=[1], padding_mode=mode)
     assert_allclose(cc.conv2d(x, w, padding=[1], padding_mode=mode),
                     reference.conv2d(x, w, padding=1, padding_mode=mode), rtol=1e-10)
+
+
+def test_numpy_array_sizes_are_read_as_pairs():
+    # torch wants ints or tuples and rejects an ndarray; convcore reads it as the pair
+    # (a deliberate difference, listed in the README)
+    x, w = np.arange(36.0).reshape(1, 1, 6, 6), np.ones((1, 1, 2, 2))
+    with pytest.raises(TypeError):
+        reference.conv2d(x, w, stride=np.array([1, 2]))
+    assert_allclose(cc.conv2d(x, w, stride=np.array([1, 2])), reference.conv2d(x, w, stride=(1, 2)))

@@ -396,3 +396,12 @@ def test_tutorial_transposed_conv_of_a_conv_output(method: str) -> None:
     assert_close(got, want)
     # and the tutorial's derivation: the same numbers as the kernel matrix transposed times y
     assert_close(got.ravel(), cc.kernel_matrix(kernel, (4, 4)).T @ conv_out.ravel())
+
+
+def test_empty_plane_is_rejected_even_in_an_empty_batch() -> None:
+    # torch lets an empty plane through when the batch is empty too; convcore rejects every
+    # empty plane alike (a deliberate difference, listed in the README)
+    x, w = np.zeros((0, 2, 0, 4)), np.ones((2, 3, 3, 3))
+    assert ref.conv_transpose2d(x, w).shape == (0, 3, 2, 6)
+    with pytest.raises(cc.ConvcoreError, match=r"input of shape \(0, 2, 0, 4\)"):
+        cc.conv_transpose2d(x, w)
