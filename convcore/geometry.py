@@ -190,7 +190,10 @@ def _check_kernel_fits(g: Conv2dGeometry) -> None:
     span_h = dilated_extent(g.kernel[0], g.dilation[0])
     span_w = dilated_extent(g.kernel[1], g.dilation[1])
     if span_h > padded_h or span_w > padded_w:
+        # a negative padding crops: say so, or "padded input −1×−1" is a riddle
+        cropped = (f" (input {g.in_size[0]}×{g.in_size[1]} cropped by negative padding "
+                   f"(top, bottom, left, right)={g.pads})" if min(g.pads) < 0 else "")
         raise ConvcoreError(
             f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
-            f"the padded input {padded_h}×{padded_w}"
+            f"the padded input {padded_h}×{padded_w}{cropped}"
         )

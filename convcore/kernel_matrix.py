@@ -87,4 +87,4 @@ def build_kernel_matrix(weight: NDArray[np.floating], g: Conv2dGeometry) -> NDAr
     flat = np.broadcast_to(row * n_cols + col, values.shape)[keep]
     # bincount adds repeated indices: under reflect/replicate/circular two taps may copy one cell
     dense = np.bincount(flat, weights=values[keep], minlength=n_rows * n_cols)
-    return dense.reshape(n_rows, n_cols).astype(weight.dtype, copy=False)
+    return dense.reshape(n_rows, n_cols).astype(weight.dtype, copy=False)  # (C_out·L, C_in·H·W)

@@ -83,7 +83,7 @@ def windows_to_columns(
     if buffer is None:
         cols = np.empty(shape, dtype=padded.dtype)
     else:
-        cols = buffer.ravel()[: int(np.prod(shape))].reshape(shape)
+        cols = buffer.ravel()[: int(np.prod(shape))].reshape(shape)  # (N, C, kH, kW, H_out, W_out)
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
@@ -99,7 +99,7 @@ def columns_to_image(
     """col2im onto a padded canvas: overlapping window cells add up. → ``(N, C, Hp, Wp)``."""
     n = cols.shape[0]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
-    blocks = cols.reshape(n, channels, kh, kw, oh, ow)
+    blocks = cols.reshape(n, channels, kh, kw, oh, ow)  # (N, C·kH·kW, L) → (N, C, kH, kW, oh, ow)
     canvas = np.zeros((n, channels, *padded_size), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):

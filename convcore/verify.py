@@ -105,11 +105,19 @@ def compare(ours: Any, theirs: Any, name: str) -> Verdict:
             return Verdict(reference.torch_version(), name, False, None,
                            f"shapes differ: ours {a.shape}, torch's {b.shape}")
         if a.size:
-            diff = np.abs(a - b)
+            diff = _differences(a, b)
             worst = max(worst, float(diff.max()))
             # numpy.allclose's test, |a − b| ≤ atol + rtol·|b|, with its default tolerances
             close = close and bool((diff <= _ATOL + _RTOL * np.abs(b)).all())
     return Verdict(reference.torch_version(), name, close, worst)
+
+
+def _differences(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    """|a − b|, with equal values (−∞ and −∞, NaN and NaN) at 0 and a lone NaN at +∞."""
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(a - b)
+    return np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
 
 
 def _float(a: NDArray[Any]) -> NDArray[np.float64]:

@@ -29,4 +29,4 @@ def conv2d_im2col(
         cols = windows_to_columns(part, g.kernel, g.stride, g.dilation, g.out_size, buffer)
         cols = cols.reshape(len(part), g.groups, -1, oh * ow)  # (n, G, K, L)
         np.matmul(kernels, cols, out=out[start : start + chunk])  # (n, G, C_out/G, L)
-    return out.reshape(n, g.out_channels, oh, ow)
+    return out.reshape(n, g.out_channels, oh, ow)  # (N, G, C_out/G, L) → (N, C_out, oh, ow)

@@ -17,4 +17,4 @@ def conv2d_kernel_matrix(
     matrix = build_kernel_matrix(weight, g)  # (C_out·H_out·W_out, C_in·H·W)
     flat = x.reshape(n, matrix.shape[1])  # (N, C_in·H·W)
     out = flat @ matrix.T  # (N, C_out·H_out·W_out)
-    return out.reshape(n, g.out_channels, *g.out_size)
+    return out.reshape(n, g.out_channels, *g.out_size)  # (N, C_out, H_out, W_out)

@@ -30,7 +30,7 @@ def transposed_kernel_matrix(
     # extra positions past the input's end: only the first H×W are adjoint to the input
     fh, fw = forward.out_size
     rows = matrix.reshape(g.in_channels, fh, fw, -1)  # (C_in, Hf, Wf, C_out·H_out·W_out)
-    return rows[:, : g.in_size[0], : g.in_size[1]].reshape(-1, matrix.shape[1])
+    return rows[:, : g.in_size[0], : g.in_size[1]].reshape(-1, matrix.shape[1])  # (C_in·H·W, ·)
 
 
 def conv_transpose2d_kernel_matrix(
@@ -41,4 +41,4 @@ def conv_transpose2d_kernel_matrix(
     matrix = transposed_kernel_matrix(weight, g)  # (C_in·H·W, C_out·H_out·W_out)
     flat = x.reshape(n, matrix.shape[0])  # (N, C_in·H·W); explicit, as N may be 0
     out = flat @ matrix  # (N, C_out·H_out·W_out)
-    return out.reshape(n, g.out_channels, *g.out_size)
+    return out.reshape(n, g.out_channels, *g.out_size)  # (N, C_out, H_out, W_out)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
@@ -49,6 +49,8 @@ ARGUMENT_WORDS = ("input", "weight", "bias", "stride", "padding", "dilation", "g
                   "padding_mode", "kernel")
 
 
+# nn.Conv2d (torch's oracle for the padding modes) warns when it initialises an empty weight
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
 @pytest.mark.parametrize("method", CONV2D_METHODS)
 @given(case=st.one_of(nudged_conv2d_cases(), any_conv2d_cases()))
 def test_rejects_exactly_what_torch_rejects(method, case):
@@ -212,3 +214,19 @@ def test_numpy_array_sizes_are_read_as_pairs():
     with pytest.raises(TypeError):
         reference.conv2d(x, w, stride=np.array([1, 2]))
     assert_allclose(cc.conv2d(x, w, stride=np.array([1, 2])), reference.conv2d(x, w, stride=(1, 2)))
+
+
+def test_cropping_too_much_quotes_the_negative_padding():
+    x, w = np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
+    with pytest.raises(RuntimeError):
+        reference.conv2d(x, w, padding=(-2, 1), padding_mode="replicate")
+    with pytest.raises(cc.ConvcoreError, match=r"padded input 1×7 \(input 5×5 cropped by "
+                                               r"negative padding .*=\(-2, -2, 1, 1\)\)"):
+        cc.conv2d(x, w, padding=(-2, 1), padding_mode="replicate")
+
+
+def test_ci_profile_runs_at_least_300_examples_per_method():
+    # the acceptance bar for the differential tests: each method, ≥ 300 hypothesis examples in
+    # CI (the default profile); the per-method parametrisation multiplies, never divides it
+    assert settings.get_profile("ci").max_examples >= 300
+    assert {"loop", "im2col", "kernel_matrix"} <= set(CONV2D_METHODS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, note
@@ -14,7 +15,7 @@ from convcore.formulas import (
     pool2d_shape,
     shape_report,
 )
-from tests.convcore.strategies import any_conv2d_cases
+from tests.convcore.strategies import any_conv2d_cases, nudged_conv2d_cases, valid_conv2d_cases
 
 
 def torch_out_shape(call):
@@ -26,7 +27,10 @@ def torch_out_shape(call):
     return tuple((out[0] if isinstance(out, tuple) else out).shape)
 
 
-@given(case=any_conv2d_cases())
+# any_conv2d_cases alone is almost always invalid: mix in valid and near-limit configurations
+# nn.Conv2d (torch's oracle for the padding modes) warns when it initialises an empty weight
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+@given(case=st.one_of(valid_conv2d_cases(), nudged_conv2d_cases(), any_conv2d_cases()))
 def test_conv2d_verdict_and_shape_match_torch(case):
     report = conv2d_shape(case.x.shape, case.weight.shape, **case.kwargs)
     note(report.message)

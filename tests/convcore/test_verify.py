@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+import convcore as cc
 from convcore.kernel_matrix import kernel_matrix
 from convcore.verify import compare, verify, verify_kernel_matrix
 
@@ -68,3 +69,19 @@ def test_kernel_matrix_check_catches_one_wrong_entry():
     assert not verify_kernel_matrix(k, w, (4, 5), stride=2, padding=1).allclose
     refused = verify_kernel_matrix(k, w, (4, 5), stride=0)
     assert refused.error.startswith("torch refused:")
+
+
+def test_matching_infinities_and_nans_count_as_equal():
+    # an all-padding max-pool window is -inf in both results: that is agreement, not a NaN Δ
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    ours = cc.max_pool2d(x, 2, padding=1, dilation=3)
+    assert np.isneginf(ours).any()
+    verdict = verify("max_pool2d", ours, x, 2, padding=1, dilation=3)
+    assert verdict.allclose
+    assert verdict.max_abs_diff == 0.0
+
+
+def test_a_lone_nan_is_an_infinite_difference():
+    verdict = compare(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), "conv2d")
+    assert not verdict.allclose
+    assert verdict.max_abs_diff == np.inf
