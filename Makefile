@@ -21,10 +21,13 @@ run: $(STAMP)
 system-deps:
 	bash scripts/system-deps
 
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
+# running in its worker, which would collide with the async httpx tests.
 test: $(STAMP) system-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 -m "not browser"
+	$(BIN)/pytest -n 2 -m browser tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
