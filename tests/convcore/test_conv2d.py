@@ -179,18 +179,24 @@ def test_rejects_non_numeric_and_ragged_input():
         cc.conv2d([[1.0, 2.0]], [["a"]])
 
 
-@pytest.mark.parametrize("budget", [1, 2 * (6 * 3 * 3) * (4 * 4) * 8])  # bytes: 1 or 2 samples
+GROUP_BYTES = 2 * 3 * 3 * (4 * 4) * 8  # columns of one group of one sample, float64
+
+
+@pytest.mark.parametrize(
+    "budget",
+    [1, 2 * GROUP_BYTES, 2 * 3 * GROUP_BYTES],  # 1 group at a time, 2 groups, 2 samples
+)
 def test_im2col_in_chunks_matches_torch(monkeypatch, budget):
-    # a batch too large for the column budget is unfolded a few samples at a time into one
-    # reused buffer; the test sizes never reach that, so shrink the budget: one sample at a
-    # time, then two (5 samples: the last chunk is a partial one)
+    # large inputs are unfolded a few samples (or a few groups of one sample) at a time into
+    # one reused buffer; the test sizes never reach the real budget, so shrink it. 5 samples
+    # and 3 groups: with 2 per chunk the last chunk is a partial one either way.
     import convcore.methods.conv2d_im2col as im2col
 
     monkeypatch.setattr(im2col, "COLUMN_BUDGET", budget)
     rng = np.random.default_rng(5)
-    x, w, b = (rng.standard_normal((5, 6, 6, 6)), rng.standard_normal((4, 3, 3, 3)),
-               rng.standard_normal(4))
-    kwargs = {"stride": 1, "padding": 0, "groups": 2, "padding_mode": "zeros"}
+    x, w, b = (rng.standard_normal((5, 6, 6, 6)), rng.standard_normal((6, 2, 3, 3)),
+               rng.standard_normal(6))
+    kwargs = {"stride": 1, "padding": 0, "groups": 3, "padding_mode": "zeros"}
     ours = cc.conv2d(x, w, b, method="im2col", **kwargs)
     assert_allclose(ours, reference.conv2d(x, w, b, **kwargs), rtol=1e-10, atol=1e-10)
 
