@@ -179,17 +179,19 @@ def test_rejects_non_numeric_and_ragged_input():
         cc.conv2d([[1.0, 2.0]], [["a"]])
 
 
-GROUP_BYTES = 2 * 3 * 3 * (4 * 4) * 8  # columns of one group of one sample, float64
+ROW_BYTES = 2 * 3 * 3 * 4 * 8  # columns of one output row of one group, float64
+GROUP_BYTES = 4 * ROW_BYTES  # 4 output rows
 
 
 @pytest.mark.parametrize(
     "budget",
-    [1, 2 * GROUP_BYTES, 2 * 3 * GROUP_BYTES],  # 1 group at a time, 2 groups, 2 samples
+    # 1 row at a time, bands of 3 rows, 2 groups at a time, 2 samples at a time
+    [1, 3 * ROW_BYTES, 2 * GROUP_BYTES, 2 * 3 * GROUP_BYTES],
 )
-def test_im2col_in_chunks_matches_torch(monkeypatch, budget):
-    # large inputs are unfolded a few samples (or a few groups of one sample) at a time into
-    # one reused buffer; the test sizes never reach the real budget, so shrink it. 5 samples
-    # and 3 groups: with 2 per chunk the last chunk is a partial one either way.
+def test_im2col_in_tiles_matches_torch(monkeypatch, budget):
+    # large inputs are unfolded a tile at a time (samples, groups or bands of output rows)
+    # into one reused buffer; the test sizes never reach the real budget, so shrink it.
+    # 5 samples, 3 groups, 4 output rows: each tiling leaves a partial last tile.
     import convcore.methods.conv2d_im2col as im2col
 
     monkeypatch.setattr(im2col, "COLUMN_BUDGET", budget)
