@@ -63,20 +63,36 @@ def template_environments(
 
     One environment per language (rather than swapping translations per request) keeps
     rendering free of shared mutable state, so concurrent requests cannot mix languages.
+    The catalogue is also the ``translations`` global, for the cell labels worked out in
+    Python (:func:`plain_gettext`).
     """
     environments = {}
     for lang in LANGUAGES:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(template_dir),
+            auto_reload=False,  # templates are compiled once, not stat'ed on every render
+            cache_size=-1,
             autoescape=jinja2.select_autoescape(default=True),
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined,
         )
-        env.install_gettext_translations(load_translations(lang), newstyle=True)  # type: ignore[attr-defined]
+        translations = load_translations(lang)
+        env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         env.filters.update(filters)
         env.globals["LANGUAGES"] = LANGUAGES
         env.globals["lang"] = lang
+        env.globals["translations"] = translations  # for labels worked out in Python
         environments[lang] = env
     return environments
+
+
+def plain_gettext(env: jinja2.Environment) -> Callable[[str], str]:
+    """The ``gettext`` of an environment made by :func:`template_environments`.
+
+    Unlike the templates' ``_``, it neither formats nor escapes: callers format, and the
+    templates escape what they print.
+    """
+    translations: gettext.NullTranslations = env.globals["translations"]  # type: ignore[assignment]
+    return translations.gettext

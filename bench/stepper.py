@@ -2,11 +2,18 @@
 
 Run:
 
-    .venv/bin/python bench/stepper.py
+    .venv/bin/python -m bench.stepper
 
-For each configuration and method tab, the median time of one ``GET /`` htmx request
-through the ASGI app (query parsing, convcore's trace of the step and the full output,
-the tab's matrices, the Jinja render of the partial) and the size of the HTML sent.
+For each configuration and method tab, the median time of
+
+- *render*: the page's route handler called directly, as for an htmx request: query
+  parsing, convcore's trace of the step and the full output, the tab's matrices, the view
+  model and the Jinja render of the partial;
+- *request*: the same ``GET /`` through the whole ASGI app (middleware, the thread the
+  handler runs in, httpx's in-process transport), whose fixed cost the last line gives
+  as the time of ``GET /healthz`` through the same client;
+
+and the size of the HTML sent.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ import argparse
 import asyncio
 
 import httpx
+from starlette.requests import Request
 
 from app.main import create_app
+from app.routers.pages import stepper
 from bench.common import describe_machine, median_seconds, pin_threads, table
 
 CASES = {
@@ -44,17 +53,29 @@ def main() -> None:
         response.raise_for_status()
         return response
 
+    def render(url: str) -> bytes:
+        query = url.partition("?")[2].encode()
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query,
+                 "headers": [(b"hx-request", b"true")], "app": app, "root_path": ""}
+        return bytes(stepper(Request(scope)).body)
+
     rows = []
     for name, url in CASES.items():
         for tab in TABS:
             full = f"{url}&tab={tab}"
             size = len(fetch(full).content)
+            if render(full) != fetch(full).content:
+                raise RuntimeError(f"the handler and the app disagree on {full}")
+            direct = median_seconds(lambda full=full: render(full), args.repeats, warmup=3)
             seconds = median_seconds(lambda full=full: fetch(full), args.repeats, warmup=3)
-            rows.append([name, tab, f"{seconds * 1e3:.1f}", f"{size / 1024:.0f}"])
+            rows.append([name, tab, f"{direct * 1e3:.1f}", f"{seconds * 1e3:.1f}",
+                         f"{size / 1024:.0f}"])
+    floor = median_seconds(lambda: fetch("/healthz"), args.repeats, warmup=3)
     loop.run_until_complete(client.aclose())
     loop.close()
-    print(table(rows, ["configuration", "tab", "median ms / step", "HTML KiB"]))
+    print(table(rows, ["configuration", "tab", "render ms", "request ms", "HTML KiB"]))
     print()
+    print(f"GET /healthz through the same client: {floor * 1e3:.1f} ms")
     print(describe_machine(1))
     del limiter
 

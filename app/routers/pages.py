@@ -13,14 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 
-from app.i18n import template_environments
+from app.i18n import plain_gettext, template_environments
 from app.stepper import format as fmt
 from app.stepper.config import StepperConfig, number_text, resolve
+from app.stepper.grids import CellTexts
 from app.stepper.labels import (
     AXIS_LABELS,
     FIELD_LABELS,
@@ -68,17 +70,21 @@ def stepper(request: Request) -> HTMLResponse:
     if field_errors:
         problem = Problem("", problem.advice if problem else (), field_errors)
     base = request.scope.get("root_path", "") + "/"
-    context = _context(request, config, base, problem) | {"htmx": htmx}
+    env = request.app.state.templates[query.lang]
+    gettext = plain_gettext(env)
+    context = _context(config, base, problem, CellTexts.translated(gettext),
+                       request.scope.get("root_path", "")) | {
+        "htmx": htmx, "options": _options(gettext)}
     headers = {"Vary": "HX-Request"}
     if htmx and problem is not None:
         # keep the last good views on screen: only the message changes
         headers |= {"HX-Retarget": "#message", "HX-Reswap": "innerHTML",
                     "HX-Push-Url": "false" if field_errors else config.url(base)}
-        return _render(request, query.lang, "partials/stepper_message.html", context, headers)
+        return _render(env, "partials/stepper_message.html", context, headers)
     if htmx:
         headers["HX-Push-Url"] = config.url(base)
-        return _render(request, query.lang, "partials/stepper_main.html", context, headers)
-    return _render(request, query.lang, "stepper.html", context, headers)
+        return _render(env, "partials/stepper_main.html", context, headers)
+    return _render(env, "stepper.html", context, headers)
 
 
 def _salvage(fields: dict[str, object], err: ValidationError
@@ -98,23 +104,28 @@ def _describe(error: Any) -> str:
     return f"{error['msg']} (got {shown!r})" if value is not None else str(error["msg"])
 
 
-def _context(request: Request, config: StepperConfig, base: str, problem: Problem | None
-             ) -> dict[str, Any]:
+def _context(config: StepperConfig, base: str, problem: Problem | None, texts: CellTexts,
+             root: str) -> dict[str, Any]:
     """Everything the templates read."""
-    view = None if problem is not None else build_view(config)
-    root = request.scope.get("root_path", "")
+    view = None if problem is not None else build_view(config, texts)
     return {
         "q": config.query, "config": config, "view": view, "problem": problem,
         "url": lambda **changes: config.url(base, **changes), "base": base,
         "static": lambda path: f"{root}/static/{path}", "htmx_file": HTMX,
-        "input_choices": INPUT_CHOICES, "kernel_choices": kernel_choices(),
-        "input_labels": INPUT_LABELS, "kernel_labels": KERNEL_LABELS,
         "field_labels": FIELD_LABELS, "axis_labels": AXIS_LABELS,
-        "mode_labels": MODE_LABELS, "tab_labels": TAB_LABELS,
+        "tab_labels": TAB_LABELS,
     }
 
 
-def _render(request: Request, lang: str, template: str, context: dict[str, Any],
+def _options(gettext: Callable[[str], str]) -> dict[str, list[tuple[str, str]]]:
+    """The choices of the form's menus with their labels translated: (value, label)."""
+    return {
+        "input": [(name, gettext(INPUT_LABELS[name])) for name in INPUT_CHOICES],
+        "kernel": [(name, gettext(KERNEL_LABELS[name])) for name in kernel_choices()],
+        "mode": [(name, gettext(label)) for name, label in MODE_LABELS.items()],
+    }
+
+
+def _render(env: jinja2.Environment, template: str, context: dict[str, Any],
             headers: dict[str, str]) -> HTMLResponse:
-    env = request.app.state.templates[lang]
     return HTMLResponse(env.get_template(template).render(context), headers=headers)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -90,8 +91,29 @@ class StepperConfig:
 
     def url(self, base: str = "/", **changes: Any) -> str:
         """The canonical URL of this view, or of the view with ``changes`` applied."""
+        if changes.keys() <= set(_OUTER):
+            # the page links to many steps, tabs and languages of one view: encode the
+            # fields in between once (``fields`` puts lang first, tab and t last)
+            q = self.query
+            outer: dict[str, str] = {}
+            for name in _OUTER:
+                _put(outer, name, changes.get(name, getattr(q, name)))
+            parts = [urlencode({k: v}) for k, v in outer.items()]
+            if self._middle:
+                parts.insert(1 if "lang" in outer else 0, self._middle)
+            return base + ("?" + "&".join(parts) if parts else "")
         fields = self.fields(**changes)
         return base + ("?" + urlencode(fields, safe=",") if fields else "")
+
+    @cached_property
+    def _middle(self) -> str:
+        """The encoded canonical fields other than lang, tab and t."""
+        fields = {k: v for k, v in self.fields().items() if k not in _OUTER}
+        return urlencode(fields, safe=",")
+
+
+#: The fields the page's links change, and their order in the canonical URL (first, last).
+_OUTER = ("lang", "tab", "t")
 
 
 def _put(out: dict[str, str], name: str, value: Any) -> None:

@@ -181,7 +181,8 @@ def test_an_invalid_configuration_shows_a_message_and_recovers(page: Page, live_
     page.fill("#f-h", "2")
     problem = page.locator("#message .problem")
     expect(problem).to_be_visible()
-    expect(problem.locator(".advice[data-code=kernel_too_big]")).to_contain_text("pad at least")
+    expect(problem.locator(".advice[data-code=kernel_too_big]")).to_contain_text(
+        re.compile("pad at least", re.IGNORECASE))
     # the last good state stays on screen and the form stays usable
     assert page.locator("table.output").inner_html() == out_before
     page.fill("#f-ph", "2")
@@ -243,3 +244,50 @@ def test_phone_width_has_no_horizontal_scroll(page: Page, live_server, shot, que
     assert width <= inner
     if query == "/":
         shot(page, "phone")
+
+
+def _focused(page: Page) -> str:
+    return page.evaluate("document.activeElement.id")
+
+
+def test_keyboard_only_reaches_the_steps_and_keeps_focus(page: Page, live_server):
+    # a 16×16 reflect-padded grid puts hundreds of fields before the step buttons:
+    # the second skip link jumps over them
+    page.goto(live_server + "/?h=16&w=16&ph=3&pw=3&mode=reflect&kp=random&kh=7&kw=7")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_attribute("href", "#steps")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert _focused(page) == "step-next"
+    page.keyboard.press("Enter")
+    _wait_step(page, 1)
+    assert _focused(page) == "step-next"  # the swap gives the focus back
+    # a method tab chosen with the keyboard keeps the focus, and Tab goes on to the next one
+    page.focus("#tab-im2col")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("tab=im2col"))
+    expect(page.locator("#tabpanel[data-tab=im2col]")).to_be_visible()
+    assert _focused(page) == "tab-im2col"
+    page.keyboard.press("Tab")
+    assert _focused(page) == "tab-kmatrix"
+    assert _url_step(page) == 1
+
+
+def test_a_focused_padding_tap_looks_focused(page: Page, live_server):
+    page.goto(live_server + STRIDED)
+    cell = page.locator("table.input td.pad.tap[tabindex]").first
+    tap_outline = cell.evaluate("el => getComputedStyle(el).outlineColor")
+    cell.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # focus by keyboard, so :focus-visible applies
+    assert cell.evaluate("el => el === document.activeElement")
+    assert cell.evaluate("el => getComputedStyle(el).outlineColor") != tap_outline
+
+
+def test_phone_width_puts_the_method_tabs_on_one_line(page: Page, live_server):
+    page.set_viewport_size({"width": 375, "height": 800})
+    for lang in ("en", "zh"):
+        page.goto(live_server + f"/?lang={lang}")
+        tops = page.eval_on_selector_all(".tabs a", "links => links.map(a => a.offsetTop)")
+        assert len(set(tops)) == 1, (lang, tops)

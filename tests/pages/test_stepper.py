@@ -307,3 +307,34 @@ def test_no_query_breaks_the_page(app, items):
 
     response = asyncio.run(fetch())
     assert response.status_code == 200, response.text[:500]
+
+
+async def test_loop_tab_with_groups_names_the_input_channels(client):
+    # 4 inputs, 2 outputs, 2 groups: step 13 of 2·3·3 is output channel 1, group 1,
+    # which reads input channels 2 and 3
+    url = "/?h=5&w=5&ci=4&co=2&groups=2&xp=random&seed=4&kp=random&t=13&bias=1"
+    page = soup(await client.get(url))
+    code = page.select_one(".tabpanel pre").get_text()
+    assert "o = 1" in code
+    assert "input channels 2 to 3" in code
+    assert "x_pad[g*2 + c," in code
+    assert "+ b[o]" in code
+    x = input_pattern("random", (4, 5, 5), 4)
+    rows = page.select("table.taps tbody tr")
+    assert len(rows) == 2 * 3 * 3
+    for tr in rows:
+        cells = [td.get_text() for td in tr.select("td")]
+        c = int(cells[1].split(", ")[0])
+        channel, r, col = (int(v) for v in cells[2].split(", "))
+        assert channel == 2 + c  # the weight's c counts within group 1
+        assert shown(cells[4]) == x[channel, r, col]  # no padding: padded cell = input cell
+
+
+async def test_kernel_too_big_advice_reads_as_sentences(client):
+    page = soup(await client.get("/?h=3&w=3&kp=random&kh=5&kw=5"))
+    advice = page.select_one("#message .advice[data-code=kernel_too_big]")
+    text = " ".join(advice.get_text().split())
+    assert "only 3. Pad at least 1 on each side" in text
+    lowered = soup(await client.get("/?h=3&w=3&kp=random&kh=3&kw=3&dh=2"))
+    text = " ".join(lowered.select_one("#message .advice").get_text().split())
+    assert "Lower the dilation to 1, pad at least 1 on each side, or use a smaller kernel." in text
