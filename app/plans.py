@@ -10,20 +10,32 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from app import limits
 from app.schemas.ops import AvgPool2dParams, Conv2dParams, ConvTranspose2dParams, MaxPool2dParams
 from app.settings import Settings
 from convcore import conv2d_geometry, conv_transpose2d_geometry, pool2d_geometry
-from convcore.layout import batch_conv_args
+from convcore.dispatch import run_batched
+from convcore.geometry import Conv2dGeometry
+from convcore.layout import Batched, batch_conv_args, check_bias
 from convcore.params import as_pair
+from convcore.transposed import ConvTranspose2dGeometry, check_transposed_bias
 
 
 @dataclass(frozen=True)
 class Plan:
-    """What a checked request will produce and cost."""
+    """What a checked request will produce and cost.
+
+    For the convolutions also the arrays in torch's 4-D layout and the geometry, so that
+    :func:`run_conv2d` / :func:`run_conv_transpose2d` compute without sizing it all again.
+    """
 
     out_shape: tuple[int, ...]
     work: int  # multiply-adds, or intermediate values when those are more
+    args: Batched | None = None
+    geometry: Conv2dGeometry | ConvTranspose2dGeometry | None = None
 
     def small(self, settings: Settings) -> bool:
         """Cheap enough to compute on the event loop instead of a worker thread."""
@@ -55,7 +67,7 @@ def plan_conv2d(body: Conv2dParams, settings: Settings, method: str | None = Non
     if method == "kernel_matrix":
         limits.check_matrix("method", g.out_channels * oh * ow,
                             g.in_channels * g.in_size[0] * g.in_size[1], settings)
-    return Plan(out, max(multiplies, padded))
+    return Plan(out, max(multiplies, padded), args, g)
 
 
 def plan_conv_transpose2d(body: ConvTranspose2dParams, settings: Settings,
@@ -77,7 +89,29 @@ def plan_conv_transpose2d(body: ConvTranspose2dParams, settings: Settings,
     if method == "kernel_matrix":
         limits.check_matrix("method", g.in_channels * g.in_size[0] * g.in_size[1],
                             g.out_channels * oh * ow, settings)
-    return Plan(out, max(multiplies, canvas))
+    return Plan(out, max(multiplies, canvas), args, g)
+
+
+def run_conv2d(plan: Plan, method: str) -> NDArray[np.floating]:
+    """``convcore.conv2d`` by ``method`` on a plan's checked arrays and geometry.
+
+    Shares :func:`convcore.dispatch.run_batched` with :func:`convcore.conv2d`, without
+    redoing the layout and the geometry the plan has just worked out.
+    """
+    args, g = plan.args, plan.geometry
+    if args is None or not isinstance(g, Conv2dGeometry):
+        raise TypeError("run_conv2d needs a plan from plan_conv2d")
+    check_bias(args.bias, g.out_channels, args.weight.shape)
+    return run_batched("conv2d", method, args, g)
+
+
+def run_conv_transpose2d(plan: Plan, method: str) -> NDArray[np.floating]:
+    """``convcore.conv_transpose2d`` by ``method`` on a plan's checked arrays and geometry."""
+    args, g = plan.args, plan.geometry
+    if args is None or not isinstance(g, ConvTranspose2dGeometry):
+        raise TypeError("run_conv_transpose2d needs a plan from plan_conv_transpose2d")
+    check_transposed_bias(args.bias, g)
+    return run_batched("conv_transpose2d", method, args, g)
 
 
 def plan_pool(body: MaxPool2dParams | AvgPool2dParams, settings: Settings) -> Plan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from convcore.dispatch import run_batched
 from convcore.geometry import Padding, conv2d_geometry
 from convcore.layout import batch_conv_args, check_bias
 from convcore.params import IntOrPair
@@ -69,11 +70,8 @@ def conv2d(
            [20., 24.]])
     """
     args = batch_conv_args(input, weight, bias, "conv2d")
-    run = get_method("conv2d", method).run
+    get_method("conv2d", method)  # an unknown method is reported before any other problem
     geometry = conv2d_geometry(args.x.shape, args.weight.shape, stride, padding, dilation,
                                groups, padding_mode)
     check_bias(args.bias, geometry.out_channels, args.weight.shape)
-    out = run(args.x, args.weight, geometry)
-    if args.bias is not None:
-        out += args.bias[:, None, None]
-    return args.restore(out)
+    return run_batched("conv2d", method, args, geometry)

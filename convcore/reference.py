@@ -35,14 +35,34 @@ def set_threads(threads: int) -> None:
     _torch().set_num_threads(threads)
 
 
-def _tensor(value: ArrayLike | None) -> Any:
-    if value is None:
-        return None
+def _array(value: ArrayLike) -> NDArray[np.floating]:
+    """float32 kept, anything else float64; C order, so that torch can share the memory."""
     array = np.asarray(value)
     if array.dtype != np.float32:
-        array = array.astype(np.float64)
+        array = array.astype(np.float64, copy=False)
     # not np.ascontiguousarray: it turns a 0-d array (a scalar bias) into shape (1,)
-    return _torch().from_numpy(np.asarray(array, order="C"))
+    return np.asarray(array, order="C")
+
+
+def _tensor(value: ArrayLike | None) -> Any:
+    return None if value is None else _torch().from_numpy(_array(value))
+
+
+def _conv_tensors(input: ArrayLike, weight: ArrayLike,
+                  bias: ArrayLike | None) -> tuple[Any, Any, Any, bool]:
+    """x, w, b as tensors, a 2-D input with a 2-D kernel lifted to one channel of one sample.
+
+    The lift is a numpy view, made before the conversion: torch's own indexing costs
+    several times more, and the API runs this check on every response.
+    """
+    x, w = _array(input), _array(weight)
+    b = None if bias is None else _array(bias)
+    two_d = x.ndim == 2 and w.ndim == 2
+    if two_d:
+        x, w = x[None, None], w[None, None]
+        b = b.reshape(1) if b is not None and b.ndim == 0 else b
+    from_numpy = _torch().from_numpy
+    return from_numpy(x), from_numpy(w), None if b is None else from_numpy(b), two_d
 
 
 def conv2d(
@@ -65,11 +85,7 @@ def conv2d(
            [37., 43.]])
     """
     torch = _torch()
-    x, w, b = _tensor(input), _tensor(weight), _tensor(bias)
-    two_d = x.dim() == 2 and w.dim() == 2
-    if two_d:
-        x, w = x[None, None], w[None, None]
-        b = b.reshape(1) if b is not None and b.dim() == 0 else b
+    x, w, b, two_d = _conv_tensors(input, weight, bias)
     if padding_mode == "zeros" or w.dim() != 4:
         out = torch.nn.functional.conv2d(x, w, b, stride, padding, dilation, groups)
     else:
@@ -104,11 +120,7 @@ def conv_transpose2d(
            [3., 3., 4., 4.]])
     """
     torch = _torch()
-    x, w, b = _tensor(input), _tensor(weight), _tensor(bias)
-    two_d = x.dim() == 2 and w.dim() == 2
-    if two_d:
-        x, w = x[None, None], w[None, None]
-        b = b.reshape(1) if b is not None and b.dim() == 0 else b
+    x, w, b, two_d = _conv_tensors(input, weight, bias)
     out = torch.nn.functional.conv_transpose2d(x, w, b, stride, padding, output_padding,
                                                groups, dilation)
     out = out.detach().numpy()

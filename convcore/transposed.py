@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from convcore.dispatch import run_batched
 from convcore.errors import ConvcoreError
 from convcore.layout import batch_conv_args
 from convcore.params import (
@@ -239,11 +240,8 @@ def conv_transpose2d(
            [3., 3., 4., 4.]])
     """
     args = batch_conv_args(input, weight, bias, "conv_transpose2d")
-    run = get_method("conv_transpose2d", method).run
+    get_method("conv_transpose2d", method)  # an unknown method is reported first
     geometry = conv_transpose2d_geometry(args.x.shape, args.weight.shape, stride, padding,
                                          output_padding, groups, dilation)
     check_transposed_bias(args.bias, geometry)
-    out = run(args.x, args.weight, geometry)
-    if args.bias is not None:
-        out = out + args.bias[:, None, None]
-    return args.restore(out)
+    return run_batched("conv_transpose2d", method, args, geometry)

@@ -6,6 +6,7 @@ its own result: a disagreement between convcore and torch is information, not a 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,8 @@ CALLS: dict[str, tuple[str, Callable[..., Any]]] = {
 
 
 _RTOL, _ATOL = 1e-5, 1e-8
+#: Up to this many values, results are compared in plain Python (see _compare_floats).
+_SMALL = 32
 
 
 @dataclass(frozen=True)
@@ -104,18 +107,41 @@ def compare(ours: Any, theirs: Any, name: str) -> Verdict:
         if a.shape != b.shape:
             return Verdict(reference.torch_version(), name, False, None,
                            f"shapes differ: ours {a.shape}, torch's {b.shape}")
-        if a.size:
-            diff = _differences(a, b)
-            worst = max(worst, float(diff.max()))
-            # numpy.allclose's test, |a − b| ≤ atol + rtol·|b|, with its default tolerances
-            close = close and bool((diff <= _ATOL + _RTOL * np.abs(b)).all())
+        if a.size <= _SMALL:
+            pair_worst, pair_close = _compare_floats(a.ravel().tolist(), b.ravel().tolist())
+        else:
+            with np.errstate(invalid="ignore", over="ignore"):
+                diff = np.abs(a - b)
+            if not np.isfinite(diff).all():  # rare: an infinity or NaN, or an overflow
+                diff = _differences(a, b)
+            pair_worst = float(diff.max())
+            # numpy.allclose's test, |a − b| ≤ atol + rtol·|b|, with its default tolerances;
+            # an infinite difference (∞ against a number, or an overflow) is never close
+            pair_close = (pair_worst < math.inf
+                          and bool((diff <= _ATOL + _RTOL * np.abs(b)).all()))
+        worst, close = max(worst, pair_worst), close and pair_close
     return Verdict(reference.torch_version(), name, close, worst)
+
+
+def _compare_floats(ours: list[float], theirs: list[float]) -> tuple[float, bool]:
+    """max |Δ| and allclose of two short lists, as :func:`_differences` defines |Δ|.
+
+    A few dozen values compare faster in Python than through a dozen numpy calls.
+    """
+    worst, close = 0.0, True
+    for a, b in zip(ours, theirs, strict=True):
+        diff = 0.0 if a == b or (a != a and b != b) else abs(a - b)
+        if diff != diff:  # a lone NaN
+            diff = math.inf
+        worst = max(worst, diff)
+        close = close and diff <= _ATOL + _RTOL * abs(b) and diff < math.inf
+    return worst, close
 
 
 def _differences(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
     """|a − b|, with equal values (−∞ and −∞, NaN and NaN) at 0 and a lone NaN at +∞."""
     same = (a == b) | (np.isnan(a) & np.isnan(b))
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(a - b)
     return np.where(same, 0.0, np.where(np.isnan(diff), np.inf, diff))
 

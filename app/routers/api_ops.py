@@ -49,10 +49,9 @@ async def conv2d(
     return await run_sized(plan, settings, _conv2d, body)
 
 
-def _conv2d(body: Conv2dRequest) -> OpResponse:
+def _conv2d(body: Conv2dRequest, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    out = finite("output", cc.conv2d(body.input, body.weight, body.bias, **kwargs,
-                                     method=body.method))
+    out = finite("output", plans.run_conv2d(plan, body.method))
     verdict = (verify("conv2d", out, body.input, body.weight, body.bias, **kwargs)
                if body.verify else None)
     code = codegen.pytorch_code("conv2d", kwargs, input_ndim=body.input.ndim,
@@ -73,10 +72,9 @@ async def conv_transpose2d(
     return await run_sized(plan, settings, _conv_transpose2d, body)
 
 
-def _conv_transpose2d(body: ConvTranspose2dRequest) -> OpResponse:
+def _conv_transpose2d(body: ConvTranspose2dRequest, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    out = finite("output", cc.conv_transpose2d(body.input, body.weight, body.bias, **kwargs,
-                                               method=body.method))
+    out = finite("output", plans.run_conv_transpose2d(plan, body.method))
     verdict = (verify("conv_transpose2d", out, body.input, body.weight, body.bias, **kwargs)
                if body.verify else None)
     code = codegen.pytorch_code("conv_transpose2d", kwargs, input_ndim=body.input.ndim,
@@ -96,7 +94,7 @@ async def max_pool2d(
     return await run_sized(plan, settings, _max_pool2d, body)
 
 
-def _max_pool2d(body: MaxPool2dRequest) -> OpResponse:
+def _max_pool2d(body: MaxPool2dRequest, _: Plan) -> OpResponse:
     kwargs = body.kwargs()
     result = cc.max_pool2d(body.input, **kwargs, method=body.method)
     out, indices = result if isinstance(result, tuple) else (result, None)
@@ -116,7 +114,7 @@ async def avg_pool2d(
     return await run_sized(plan, settings, _avg_pool2d, body)
 
 
-def _avg_pool2d(body: AvgPool2dRequest) -> OpResponse:
+def _avg_pool2d(body: AvgPool2dRequest, _: Plan) -> OpResponse:
     kwargs = body.kwargs()
     out = finite("output", cc.avg_pool2d(body.input, **kwargs, method=body.method))
     verdict = verify("avg_pool2d", out, body.input, **kwargs) if body.verify else None
@@ -124,16 +122,17 @@ def _avg_pool2d(body: AvgPool2dRequest) -> OpResponse:
     return respond("avg_pool2d", body.method, out, None, verdict, code, {"x": body.input})
 
 
-async def run_sized(plan: Plan, settings: Settings, compute: Callable[[Body_], OpResponse],
-                    body: Body_) -> Response:
-    """Run ``compute(body)`` on the event loop when the plan is small, else in a thread.
+async def run_sized(plan: Plan, settings: Settings,
+                    compute: Callable[[Body_, Plan], OpResponse], body: Body_) -> Response:
+    """Run ``compute(body, plan)`` on the event loop when the plan is small, else in a thread.
 
     A thread hop costs about as much as a small convolution, so small requests skip it;
     a large one must not hold up every other request while numpy works. The model is
     serialised here, once, by pydantic: it was built from typed values, so FastAPI's
     second validation of the response would only repeat work.
     """
-    result = compute(body) if plan.small(settings) else await run_in_threadpool(compute, body)
+    result = (compute(body, plan) if plan.small(settings)
+              else await run_in_threadpool(compute, body, plan))
     return Response(result.model_dump_json(), media_type="application/json")
 
 

@@ -8,6 +8,7 @@ item, and hands the route a float64 ndarray.
 from __future__ import annotations
 
 import math
+from itertools import chain
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -19,6 +20,8 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 INT_BOUND = 1_000_000
 
 _NUMBER = {"type": "number"}
+#: The Python types a JSON number parses to (``bool`` is not one of them, though a subclass).
+_NUMBER_TYPES = {int, float}
 
 
 def _nested(depth: int) -> dict[str, Any]:
@@ -57,7 +60,8 @@ def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np
     if not min_ndim <= len(shape) <= max_ndim:
         raise ValueError(f"expected {_ndims(min_ndim, max_ndim)} of nesting, got "
                          f"{len(shape)} (shape {tuple(shape)})")
-    _check_nested(value, shape, "")
+    if not _is_grid(value, shape):
+        _check_nested(value, shape, "")  # raises, saying where
     try:
         array = np.array(value, dtype=np.float64)
     except OverflowError:
@@ -69,6 +73,20 @@ def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np
     return array
 
 
+def _is_grid(value: list[Any], shape: list[int]) -> bool:
+    """True when every list at depth i has shape[i] entries and the leaves are numbers.
+
+    The common case, checked a level at a time with C-level ``map`` (several times faster
+    than :func:`_check_nested`'s walk); anything else takes that walk for its message.
+    """
+    level = value
+    for size in shape[1:]:
+        if set(map(type, level)) != {list} or set(map(len, level)) != {size}:
+            return False
+        level = list(chain.from_iterable(level))
+    return set(map(type, level)) <= _NUMBER_TYPES
+
+
 def _check_nested(value: list[Any], shape: list[int], path: str) -> None:
     """Every list at depth i has shape[i] entries; the innermost hold numbers only."""
     if len(shape) == 1:
@@ -76,13 +94,14 @@ def _check_nested(value: list[Any], shape: list[int], path: str) -> None:
             if type(item) not in (int, float):
                 raise ValueError(f"item {path}[{i}] is {_kind(item)}, not a number")
         return
+    first = "[0]" * (path.count("[") + 1)  # the item the shape was read from
     for i, item in enumerate(value):
         if not isinstance(item, list):
             raise ValueError(f"ragged array: item {path}[{i}] is {_kind(item)}, but item "
-                             f"{path}[0] is a list of {shape[1]}")
+                             f"{first} is a list of {shape[1]}")
         if len(item) != shape[1]:
             raise ValueError(f"ragged array: item {path}[{i}] has {len(item)} entries, but "
-                             f"item {path}[0] has {shape[1]}")
+                             f"item {first} has {shape[1]}")
         _check_nested(item, shape[1:], f"{path}[{i}]")
 
 

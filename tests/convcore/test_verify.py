@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 
@@ -85,3 +88,20 @@ def test_a_lone_nan_is_an_infinite_difference():
     verdict = compare(np.array([np.nan, 1.0]), np.array([0.0, 1.0]), "conv2d")
     assert not verdict.allclose
     assert verdict.max_abs_diff == np.inf
+
+
+SPECIAL = [0.0, 1.0, -1.0, 1e-9, 1.00001, np.inf, -np.inf, np.nan, 1e308, -1e308, 5e-324]
+
+
+@pytest.mark.parametrize("size", [2, 100])  # the plain-Python path and the numpy path
+def test_allclose_is_numpys_for_every_pair_of_special_values(size):
+    for ours, theirs in itertools.product(SPECIAL, repeat=2):
+        a, b = np.full(size, 0.5), np.full(size, 0.5)
+        a[-1], b[-1] = ours, theirs
+        with np.errstate(over="ignore", invalid="ignore"):
+            expected = np.allclose(a, b)
+            finite_diff = abs(ours - theirs) if np.isfinite([ours, theirs]).all() else None
+        verdict = compare(a, b, "conv2d")
+        assert verdict.allclose == expected, (ours, theirs)
+        if finite_diff is not None:
+            assert verdict.max_abs_diff == max(finite_diff, 0.0), (ours, theirs)
