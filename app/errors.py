@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from convcore import ConvcoreError
 
@@ -99,6 +101,20 @@ async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(_loc(exc.field), exc.message, "value_error"), status_code=422)
 
 
+#: What FastAPI says when the JSON decoder itself gives up (an integer past Python's digit
+#: limit, nesting past the recursion limit); everything else malformed is a 422 already.
+_UNPARSEABLE = "There was an error parsing the body"
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Any:
+    assert isinstance(exc, HTTPException)  # registered for this type only
+    if exc.status_code == 400 and exc.detail == _UNPARSEABLE:
+        msg = ("the body could not be read as JSON: a number has too many digits or the "
+               "arrays are nested too deeply")
+        return JSONResponse(error_body(["body"], msg, "json_invalid"), status_code=422)
+    return await http_exception_handler(request, exc)
+
+
 async def _on_anything(request: Request, exc: Exception) -> JSONResponse:
     # a safety net, not a code path: the fuzz tests fail on any 500
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -108,6 +124,7 @@ async def _on_anything(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers above on ``app``."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(HTTPException, _on_http_error)
     app.add_exception_handler(LimitExceededError, _on_limit)
     app.add_exception_handler(ConvcoreError, _on_convcore)
     app.add_exception_handler(ApiError, _on_api_error)

@@ -14,6 +14,5 @@ class Message(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "The body could not be read as JSON text."},
     413: {"model": Message, "description": "The body is longer than max_body_bytes."},
 }

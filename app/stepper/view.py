@@ -8,6 +8,7 @@ with the texts of the big tables' cells worked out by :mod:`app.stepper.grids`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
@@ -33,6 +34,7 @@ from convcore.advice import Advice, conv2d_advice
 from convcore.codegen import pytorch_code, pytorch_script
 from convcore.formulas import AxisFormula, conv2d_shape
 from convcore.trace import ConvStep, trace_conv2d
+from convcore.verify import compare
 
 #: The conv2d method each tab's output grid is computed with.
 TAB_METHODS = {"loop": "loop", "im2col": "im2col", "kmatrix": "kernel_matrix", "torch": "im2col"}
@@ -107,8 +109,8 @@ class TorchView:
     script: str
     version: str
     out: list[list[list[ValueCell]]]  # torch's output (C_out, Ho, Wo)
-    max_diff: float
-    agrees: bool
+    max_diff: float  # max |Δ|; inf when the shapes differ
+    agrees: bool  # numpy.allclose(convcore's, torch's), as the API's reference block
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,8 @@ def _torch(config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.f
     w = weight[0, 0] if two_d else weight
     theirs = reference.conv2d(x, w, config.bias, **params)
     theirs = theirs[None] if two_d else theirs  # (C_out, Ho, Wo)
-    max_diff = float(np.max(np.abs(theirs - out), initial=0.0))
+    # the API's check (numpy.allclose, max |Δ|), so page and API judge torch alike
+    verdict = compare(out, theirs, "torch.nn.functional.conv2d")
     code = pytorch_code("conv2d", params, input_ndim=x.ndim, kernel_shape=weight.shape,
                         has_bias=config.bias is not None)
     tensors: dict[str, Any] = {"x": x.tolist(), "w": w.tolist()}
@@ -341,6 +344,7 @@ def _torch(config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.f
     def band(_i: int, value: float) -> str:
         return numbers.tone(value, scale)
 
+    max_diff = math.inf if verdict.max_abs_diff is None else verdict.max_abs_diff
     return TorchView(code, pytorch_script(code, tensors), reference.torch_version(),
                      [grids.value_rows(plane, numbers, band) for plane in theirs.tolist()],
-                     max_diff, max_diff <= 1e-9 * max(1.0, scale))
+                     max_diff, verdict.allclose)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 import torch.nn.functional as F
 
 from tests.api.helpers import assert_422, t
@@ -175,13 +174,25 @@ async def test_overflow_is_a_422_not_a_500(client):
     assert_422(await client.post("/api/v1/conv2d", json=body), "overflows float64")
 
 
-async def test_wrong_content_type(client):
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_wrong_content_type(client, content_type):
     response = await client.post("/api/v1/conv2d", content=b"input=1",
-                                 headers={"content-type": "text/plain"})
-    assert 400 <= response.status_code < 500
+                                 headers={"content-type": content_type})
+    assert_422(response, "valid dictionary")
+
+
+@pytest.mark.parametrize("text", [
+    '{"input": [[1]], "weight": [[1]], "stride": ' + "9" * 5000 + "}",  # past int's digit cap
+    '{"input": ' + "[" * 100_000 + "]" * 100_000 + ', "weight": [[1]]}',  # past the recursion cap
+])
+async def test_json_the_decoder_gives_up_on_is_a_readable_422(client, text):
+    response = await post_raw(client, "/api/v1/conv2d", text)
+    assert response.status_code == 422, response.text[:300]
+    (error,) = response.json()["detail"]
+    assert error["type"] == "json_invalid"
+    assert "too many digits" in error["msg"]
 
 
 async def test_unknown_path_and_method(client):
     assert (await client.get("/api/v1/nothing")).status_code == 404
     assert (await client.get("/api/v1/conv2d")).status_code == 405
-    assert torch.__version__  # torch imported: the module's oracle is available

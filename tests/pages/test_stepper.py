@@ -220,6 +220,23 @@ async def test_pytorch_tab(client):
     assert_allclose(namespace["out"].numpy(), out[0])
 
 
+async def test_pytorch_tab_shows_a_disagreement(client, monkeypatch):
+    # a torch answer off by 0.5 in one cell: the verdict must turn, and quote the gap
+    from convcore import reference
+
+    real = reference.conv2d
+
+    def off(*args, **kwargs):
+        out = np.array(real(*args, **kwargs))
+        out.reshape(-1)[-1] += 0.5
+        return out
+
+    monkeypatch.setattr(reference, "conv2d", off)
+    verdict = soup(await client.get(TRICKY + "&tab=torch")).select_one("#verdict")
+    assert "✗" in verdict.get_text()
+    assert float(verdict.select_one("[data-value]")["data-value"]) == pytest.approx(0.5)
+
+
 async def test_editing_a_kernel_cell(client):
     # what the form sends when a cell of the preset kernel is edited (hx-vals sets kp=custom)
     query = "kp0=tutorial_2x2&ks=1,1,2,2&k=0&k=1&k=2&k=10&xs=1,3,3&kp=custom&t=0"
