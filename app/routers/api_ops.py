@@ -50,14 +50,7 @@ async def conv2d(
 
 
 def _conv2d(body: Conv2dRequest, plan: Plan) -> OpResponse:
-    kwargs = body.kwargs()
-    out = finite("output", plans.run_conv2d(plan, body.method))
-    verdict = (verify("conv2d", out, body.input, body.weight, body.bias, **kwargs)
-               if body.verify else None)
-    code = codegen.pytorch_code("conv2d", kwargs, input_ndim=body.input.ndim,
-                                kernel_shape=body.weight.shape, has_bias=body.bias is not None)
-    return respond("conv2d", body.method, out, None, verdict, code,
-                   {"x": body.input, "w": body.weight, "b": body.bias})
+    return _convolution("conv2d", body, plans.run_conv2d(plan, body.method))
 
 
 @router.post("/conv_transpose2d", response_model=OpResponse, summary="2-D transposed convolution")
@@ -73,13 +66,19 @@ async def conv_transpose2d(
 
 
 def _conv_transpose2d(body: ConvTranspose2dRequest, plan: Plan) -> OpResponse:
+    return _convolution("conv_transpose2d", body, plans.run_conv_transpose2d(plan, body.method))
+
+
+def _convolution(op: str, body: Conv2dRequest | ConvTranspose2dRequest,
+                 result: NDArray[np.floating]) -> OpResponse:
+    """The response both convolutions share: output, torch's verdict, the PyTorch code."""
     kwargs = body.kwargs()
-    out = finite("output", plans.run_conv_transpose2d(plan, body.method))
-    verdict = (verify("conv_transpose2d", out, body.input, body.weight, body.bias, **kwargs)
+    out = finite("output", result)
+    verdict = (verify(op, out, body.input, body.weight, body.bias, **kwargs)
                if body.verify else None)
-    code = codegen.pytorch_code("conv_transpose2d", kwargs, input_ndim=body.input.ndim,
+    code = codegen.pytorch_code(op, kwargs, input_ndim=body.input.ndim,
                                 kernel_shape=body.weight.shape, has_bias=body.bias is not None)
-    return respond("conv_transpose2d", body.method, out, None, verdict, code,
+    return respond(op, body.method, out, None, verdict, code,
                    {"x": body.input, "w": body.weight, "b": body.bias})
 
 
