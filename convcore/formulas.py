@@ -82,7 +82,7 @@ def conv2d_shape(
     def build() -> ShapeReport:
         x4, w4, restore = _batch_conv_shapes(input_shape, weight_shape, "conv2d")
         s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
-        pads = resolve_padding(padding, (w4[2], w4[3]), s, d)
+        pads = resolve_padding(padding, (w4[2], w4[3]), s, d, padding_mode)
         axes = tuple(
             _conv_axis(AXES[i], x4[2 + i], w4[2 + i], s[i], pads[2 * i], pads[2 * i + 1], d[i])
             for i in range(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -105,3 +106,13 @@ def test_invalid_parameters_give_a_verdict_not_an_exception():
 def test_same_padding_exists_at_stride_one_only():
     assert conv2d_shape((6, 6), (4, 3), dilation=(1, 2)).same_padding == ((1, 2), (2, 2))
     assert conv2d_shape((6, 6), (3, 3), stride=2).same_padding is None
+
+
+def test_cropping_padding_under_a_copying_mode_is_valid_as_in_torch():
+    # nn.Conv2d crops with negative padding under reflect/replicate/circular (F.pad crops)
+    report = conv2d_shape((1, 1, 6, 6), (1, 1, 2, 2), padding=(-1, 0), padding_mode="reflect")
+    expected = reference.conv2d(np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 2, 2)),
+                                padding=(-1, 0), padding_mode="reflect").shape
+    assert report.valid
+    assert report.output_shape == expected
+    assert not conv2d_shape((1, 1, 6, 6), (1, 1, 2, 2), padding=(-1, 0)).valid
