@@ -23,9 +23,7 @@ system-deps:
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
 # running in its worker, which would collide with the async httpx tests.
-test: $(STAMP) system-deps
-	$(BIN)/ruff check .
-	$(BIN)/mypy
+test: $(STAMP) system-deps lint
 	$(BIN)/pytest -n 2 -m "not browser"
 	$(BIN)/pytest -n 2 -m browser tests/browser
 

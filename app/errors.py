@@ -73,8 +73,11 @@ def _clean_error(error: dict[str, Any]) -> dict[str, Any]:
     }
     if "input" in error:
         clean["input"] = _json_safe(error["input"])
-    context = {str(k): _json_safe(v) for k, v in (error.get("ctx") or {}).items()
-               if not isinstance(v, BaseException)}  # the message already says it
+    context = {
+        str(k): _json_safe(v)
+        for k, v in (error.get("ctx") or {}).items()
+        if not isinstance(v, BaseException)
+    }  # the message already says it
     if context:
         clean["ctx"] = context
     return clean
@@ -87,8 +90,13 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_limit(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LimitExceededError)
-    body = error_body(_loc(exc.field), exc.message, "limit_exceeded", input=exc.value,
-                      ctx={"limit": exc.limit, "setting": exc.setting})
+    body = error_body(
+        _loc(exc.field),
+        exc.message,
+        "limit_exceeded",
+        input=exc.value,
+        ctx={"limit": exc.limit, "setting": exc.setting},
+    )
     return JSONResponse(body, status_code=422)
 
 
@@ -109,8 +117,10 @@ _UNPARSEABLE = "There was an error parsing the body"
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, HTTPException)  # registered for this type only
     if exc.status_code == 400 and exc.detail == _UNPARSEABLE:
-        msg = ("the body could not be read as JSON: a number has too many digits or the "
-               "arrays are nested too deeply")
+        msg = (
+            "the body could not be read as JSON: a number has too many digits or the "
+            "arrays are nested too deeply"
+        )
         return JSONResponse(error_body(["body"], msg, "json_invalid"), status_code=422)
     return await http_exception_handler(request, exc)
 

@@ -24,11 +24,13 @@ def check(field: str, what: str, value: int, limit: int, setting: str) -> None:
 
 def check_image(field: str, shape: Sequence[int], settings: Settings) -> None:
     """An (N, C, H, W), (C, H, W) or (H, W) array: batch, channels, sides, element count."""
-    limits = {"batch size": (settings.max_batch, "max_batch"),
-              "channels": (settings.max_channels, "max_channels"),
-              "height": (settings.max_side, "max_side"),
-              "width": (settings.max_side, "max_side")}
-    for axis, size in zip(_IMAGE_AXES[-len(shape):], shape, strict=True):
+    limits = {
+        "batch size": (settings.max_batch, "max_batch"),
+        "channels": (settings.max_channels, "max_channels"),
+        "height": (settings.max_side, "max_side"),
+        "width": (settings.max_side, "max_side"),
+    }
+    for axis, size in zip(_IMAGE_AXES[-len(shape) :], shape, strict=True):
         check(field, axis, size, *limits[axis])
     check_elements(field, shape, settings)
 
@@ -66,5 +68,10 @@ def check_work(multiplies: int, settings: Settings) -> None:
 
 def check_matrix(field: str, rows: int, cols: int, settings: Settings) -> None:
     """An unrolled kernel matrix of rows × cols entries."""
-    check(field, f"kernel matrix entries ({rows}×{cols})", rows * cols,
-          settings.max_matrix_elements, "max_matrix_elements")
+    check(
+        field,
+        f"kernel matrix entries ({rows}×{cols})",
+        rows * cols,
+        settings.max_matrix_elements,
+        "max_matrix_elements",
+    )

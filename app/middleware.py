@@ -58,14 +58,23 @@ class BodySizeLimit:
 
     def _detail(self, size: str) -> str:
         """The 413 message: what was received and the limit."""
-        return (f"request body is {size}, over the limit of {self.max_bytes} bytes "
-                "(max_body_bytes); send a smaller input")
+        return (
+            f"request body is {size}, over the limit of {self.max_bytes} bytes "
+            "(max_body_bytes); send a smaller input"
+        )
 
     async def _reject(self, send: Send, detail: str) -> None:
         body = json.dumps({"detail": detail}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -39,8 +39,10 @@ class Plan:
 
     def small(self, settings: Settings) -> bool:
         """Cheap enough to compute on the event loop instead of a worker thread."""
-        return (self.work <= settings.inline_work
-                and math.prod(self.out_shape) <= settings.inline_work // 100)
+        return (
+            self.work <= settings.inline_work
+            and math.prod(self.out_shape) <= settings.inline_work // 100
+        )
 
 
 def _check_params(settings: Settings, **pairs: Any) -> None:
@@ -56,8 +58,15 @@ def plan_conv2d(body: Conv2dParams, settings: Settings, method: str | None = Non
     limits.check_weight("weight", body.weight.shape, settings)
     _check_params(settings, stride=body.stride, padding=body.padding, dilation=body.dilation)
     args = batch_conv_args(body.input, body.weight, body.bias, "conv2d")
-    g = conv2d_geometry(args.x.shape, args.weight.shape, body.stride, body.padding,
-                        body.dilation, body.groups, body.padding_mode)
+    g = conv2d_geometry(
+        args.x.shape,
+        args.weight.shape,
+        body.stride,
+        body.padding,
+        body.dilation,
+        body.groups,
+        body.padding_mode,
+    )
     n, (oh, ow), (kh, kw) = args.x.shape[0], g.out_size, g.kernel
     out = (n, g.out_channels, oh, ow)
     limits.check_image("output", out, settings)
@@ -65,21 +74,38 @@ def plan_conv2d(body: Conv2dParams, settings: Settings, method: str | None = Non
     padded = n * g.in_channels * g.padded_size[0] * g.padded_size[1]
     limits.check_work(max(multiplies, padded), settings)
     if method == "kernel_matrix":
-        limits.check_matrix("method", g.out_channels * oh * ow,
-                            g.in_channels * g.in_size[0] * g.in_size[1], settings)
+        limits.check_matrix(
+            "method",
+            g.out_channels * oh * ow,
+            g.in_channels * g.in_size[0] * g.in_size[1],
+            settings,
+        )
     return Plan(out, max(multiplies, padded), args, g)
 
 
-def plan_conv_transpose2d(body: ConvTranspose2dParams, settings: Settings,
-                          method: str | None = None) -> Plan:
+def plan_conv_transpose2d(
+    body: ConvTranspose2dParams, settings: Settings, method: str | None = None
+) -> Plan:
     """Check a conv_transpose2d request; return its plan (batched output shape)."""
     limits.check_image("input", body.input.shape, settings)
     limits.check_weight("weight", body.weight.shape, settings)
-    _check_params(settings, stride=body.stride, padding=body.padding,
-                  output_padding=body.output_padding, dilation=body.dilation)
+    _check_params(
+        settings,
+        stride=body.stride,
+        padding=body.padding,
+        output_padding=body.output_padding,
+        dilation=body.dilation,
+    )
     args = batch_conv_args(body.input, body.weight, body.bias, "conv_transpose2d")
-    g = conv_transpose2d_geometry(args.x.shape, args.weight.shape, body.stride, body.padding,
-                                  body.output_padding, body.groups, body.dilation)
+    g = conv_transpose2d_geometry(
+        args.x.shape,
+        args.weight.shape,
+        body.stride,
+        body.padding,
+        body.output_padding,
+        body.groups,
+        body.dilation,
+    )
     n, (oh, ow), (kh, kw) = args.x.shape[0], g.out_size, g.kernel
     out = (n, g.out_channels, oh, ow)
     limits.check_image("output", out, settings)
@@ -87,8 +113,12 @@ def plan_conv_transpose2d(body: ConvTranspose2dParams, settings: Settings,
     canvas = n * max(g.in_channels, g.out_channels) * g.canvas_size[0] * g.canvas_size[1]
     limits.check_work(max(multiplies, canvas), settings)
     if method == "kernel_matrix":
-        limits.check_matrix("method", g.in_channels * g.in_size[0] * g.in_size[1],
-                            g.out_channels * oh * ow, settings)
+        limits.check_matrix(
+            "method",
+            g.in_channels * g.in_size[0] * g.in_size[1],
+            g.out_channels * oh * ow,
+            settings,
+        )
     return Plan(out, max(multiplies, canvas), args, g)
 
 
@@ -121,8 +151,9 @@ def plan_pool(body: MaxPool2dParams | AvgPool2dParams, settings: Settings) -> Pl
     limits.check_kernel_size(kernel, settings)
     dilation = body.dilation if isinstance(body, MaxPool2dParams) else 1
     _check_params(settings, stride=body.stride, padding=body.padding, dilation=dilation)
-    g = pool2d_geometry(body.input.shape[-2:], body.kernel_size, body.stride, body.padding,
-                        dilation, body.ceil_mode)
+    g = pool2d_geometry(
+        body.input.shape[-2:], body.kernel_size, body.stride, body.padding, dilation, body.ceil_mode
+    )
     out = (*body.input.shape[:-2], *g.out_size)
     limits.check_image("output", out, settings)
     planes = math.prod(out[:-2])  # N·C, C or 1

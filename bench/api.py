@@ -35,8 +35,16 @@ REQUEST = {
 BODY = json.dumps(REQUEST)
 #: The same request without the torch cross-check, to show what that check costs.
 BODY_NO_VERIFY = json.dumps({**REQUEST, "verify": False})
-UVICORN = ["--factory", "--host", "127.0.0.1", "--workers", "1", "--no-access-log",
-           "--log-level", "warning"]
+UVICORN = [
+    "--factory",
+    "--host",
+    "127.0.0.1",
+    "--workers",
+    "1",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+]
 
 
 def free_port() -> int:
@@ -50,7 +58,8 @@ def free_port() -> int:
 def serve(app: str, port: int) -> subprocess.Popen[bytes]:
     """Start uvicorn on ``app`` and wait until it answers."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, *UVICORN, "--port", str(port)], cwd=ROOT)
+        [sys.executable, "-m", "uvicorn", app, *UVICORN, "--port", str(port)], cwd=ROOT
+    )
     for _ in range(200):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/docs", timeout=1)
@@ -63,23 +72,30 @@ def serve(app: str, port: int) -> subprocess.Popen[bytes]:
 
 def wrk(url: str, body: str, seconds: int, connections: int) -> dict[str, float]:
     """Run wrk with a POST script; return requests/s and p50/p99 latency in ms."""
-    script = ("wrk.method = 'POST'\n"
-              "wrk.headers['Content-Type'] = 'application/json'\n"
-              f"wrk.body = {json.dumps(body)}\n")
+    script = (
+        "wrk.method = 'POST'\n"
+        "wrk.headers['Content-Type'] = 'application/json'\n"
+        f"wrk.body = {json.dumps(body)}\n"
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script)
     try:
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name,
-             url], capture_output=True, text=True, check=True).stdout
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     finally:
         os.unlink(lua.name)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"{url} answered {errors.group(1)} errors:\n{out}")
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-            "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
-            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1))}  # type: ignore[union-attr]
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
+        "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
+    }  # type: ignore[union-attr]
 
 
 def _ms(text: str) -> float:
@@ -98,12 +114,16 @@ def main() -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
     bare_port, api_port = free_port(), free_port()
-    processes = [serve("bench.bare_app:create_app", bare_port),
-                 serve("app.main:create_app", api_port)]
+    processes = [
+        serve("bench.bare_app:create_app", bare_port),
+        serve("app.main:create_app", api_port),
+    ]
     api = f"http://127.0.0.1:{api_port}/api/v1/conv2d"
-    targets = {"bare FastAPI (constant)": (f"http://127.0.0.1:{bare_port}/constant", BODY),
-               "POST /api/v1/conv2d (7×7 · 3×3)": (api, BODY),
-               "same, verify=false (no torch check)": (api, BODY_NO_VERIFY)}
+    targets = {
+        "bare FastAPI (constant)": (f"http://127.0.0.1:{bare_port}/constant", BODY),
+        "POST /api/v1/conv2d (7×7 · 3×3)": (api, BODY),
+        "same, verify=false (no torch check)": (api, BODY_NO_VERIFY),
+    }
     try:
         for url, body in targets.values():
             wrk(url, body, 2, args.connections)  # warm up: imports, first torch call
@@ -120,13 +140,20 @@ def main() -> None:
 
 def report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace) -> None:
     """Median of the rounds per app, and the throughput ratio."""
-    medians = {name: {k: float(np.median([r[k] for r in rs])) for k in ("rps", "p50", "p99")}
-               for name, rs in runs.items()}
-    blas = ", ".join(f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
-                     f"{i.get('num_threads')} threads)"
-                     for i in threadpool_info() if i["user_api"] == "blas")
-    print(f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} interleaved rounds "
-          f"(median); uvicorn {' '.join(UVICORN[1:])}; {os.cpu_count()} cores; BLAS: {blas}")
+    medians = {
+        name: {k: float(np.median([r[k] for r in rs])) for k in ("rps", "p50", "p99")}
+        for name, rs in runs.items()
+    }
+    blas = ", ".join(
+        f"{i['internal_api']} {i.get('version')} ({i.get('architecture')}, "
+        f"{i.get('num_threads')} threads)"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    )
+    print(
+        f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.rounds} interleaved rounds "
+        f"(median); uvicorn {' '.join(UVICORN[1:])}; {os.cpu_count()} cores; BLAS: {blas}"
+    )
     print()
     print("| endpoint | requests/s | p50 (ms) | p99 (ms) |")
     print("| --- | ---: | ---: | ---: |")
@@ -134,8 +161,9 @@ def report(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace) ->
         print(f"| {name} | {m['rps']:.0f} | {m['p50']:.2f} | {m['p99']:.2f} |")
     bare, api, unverified = (m["rps"] for m in medians.values())
     print()
-    print(f"throughput ratio conv2d / bare: {api / bare:.2f} "
-          f"(verify=false: {unverified / bare:.2f})")
+    print(
+        f"throughput ratio conv2d / bare: {api / bare:.2f} (verify=false: {unverified / bare:.2f})"
+    )
 
 
 if __name__ == "__main__":

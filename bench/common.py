@@ -32,8 +32,11 @@ def pin_threads(threads: int) -> threadpool_limits:
 
 def describe_machine(threads: int) -> str:
     """One paragraph naming the CPU, BLAS, thread counts and library versions."""
-    blas = [f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
-            for i in threadpool_info() if i["user_api"] == "blas"]
+    blas = [
+        f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    ]
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     return (
         f"machine: {platform.machine()}, {os.cpu_count()} cores; threads: {threads} "
@@ -72,6 +75,7 @@ def compare(
     for method in methods:
         np.testing.assert_allclose(ours_fn(method), expected, rtol=1e-3, atol=1e-3)
         seconds = median_seconds(lambda m=method: ours_fn(m), repeats)
-        rows.append([name, method, f"{seconds * 1e3:.2f}", rate(seconds),
-                     f"{t_torch / seconds:.2f}"])
+        rows.append(
+            [name, method, f"{seconds * 1e3:.2f}", rate(seconds), f"{t_torch / seconds:.2f}"]
+        )
     return rows

@@ -48,8 +48,13 @@ LAYERS = [
     Layer("resnet conv3_x 3×3", (32, 128, 28, 28), (128, 128, 3, 3), padding=1),
     Layer("depthwise 3×3", (8, 128, 56, 56), (128, 1, 3, 3), padding=1, groups=128),
     Layer("pointwise 1×1", (8, 256, 28, 28), (128, 256, 1, 1)),
-    Layer("teaching size (all methods)", (1, 4, 16, 16), (4, 4, 3, 3), padding=1,
-          methods=("im2col", "loop", "kernel_matrix")),
+    Layer(
+        "teaching size (all methods)",
+        (1, 4, 16, 16),
+        (4, 4, 3, 3),
+        padding=1,
+        methods=("im2col", "loop", "kernel_matrix"),
+    ),
 ]
 
 
@@ -65,8 +70,14 @@ def bench_layer(layer: Layer, repeats: int) -> list[list[str]]:
         with torch.no_grad():
             return F.conv2d(tx, tw, **kwargs).numpy()
 
-    return compare(layer.name, run_torch, lambda m: cc.conv2d(x, w, method=m, **kwargs),
-                   layer.methods, layer.flops(), repeats)
+    return compare(
+        layer.name,
+        run_torch,
+        lambda m: cc.conv2d(x, w, method=m, **kwargs),
+        layer.methods,
+        layer.flops(),
+        repeats,
+    )
 
 
 def main() -> None:

@@ -32,9 +32,9 @@ CASES = {
     "tutorial 3×3 · 2×2": "/?t=2",
     "7×7 · 3×3, stride 2, pad 1": "/?h=7&w=7&kp=sobel_x&sh=2&sw=2&ph=1&pw=1&t=5",
     "16×16 · 7×7": "/?h=16&w=16&xp=random&kp=random&kh=7&kw=7&t=37",
-    "16×16 · 7×7, 4→4 channels, groups 2, same, reflect":
-        "/?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect"
-        "&t=300",
+    "16×16 · 7×7, 4→4 channels, groups 2, same, reflect": (
+        "/?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect&t=300"
+    ),
 }
 TABS = ("loop", "im2col", "kmatrix", "torch")
 
@@ -55,8 +55,15 @@ def main() -> None:
 
     def render(url: str) -> bytes:
         query = url.partition("?")[2].encode()
-        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query,
-                 "headers": [(b"hx-request", b"true")], "app": app, "root_path": ""}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "query_string": query,
+            "headers": [(b"hx-request", b"true")],
+            "app": app,
+            "root_path": "",
+        }
         return bytes(stepper(Request(scope)).body)
 
     rows = []
@@ -68,8 +75,9 @@ def main() -> None:
                 raise RuntimeError(f"the handler and the app disagree on {full}")
             direct = median_seconds(lambda full=full: render(full), args.repeats, warmup=3)
             seconds = median_seconds(lambda full=full: fetch(full), args.repeats, warmup=3)
-            rows.append([name, tab, f"{direct * 1e3:.1f}", f"{seconds * 1e3:.1f}",
-                         f"{size / 1024:.0f}"])
+            rows.append(
+                [name, tab, f"{direct * 1e3:.1f}", f"{seconds * 1e3:.1f}", f"{size / 1024:.0f}"]
+            )
     floor = median_seconds(lambda: fetch("/healthz"), args.repeats, warmup=3)
     loop.run_until_complete(client.aclose())
     loop.close()

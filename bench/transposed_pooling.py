@@ -27,10 +27,20 @@ ALL = object()  # marker: every registered method of the op
 def transposed_cases() -> list[tuple[str, tuple, tuple, dict[str, Any], Any]]:
     """(name, input shape, weight shape, kwargs, methods) for conv_transpose2d."""
     return [
-        ("DCGAN up 4×4/2", (16, 256, 8, 8), (256, 128, 4, 4), {"stride": 2, "padding": 1},
-         ("col2im", "zero_insert", "scatter")),
-        ("decoder 3×3/2", (8, 64, 28, 28), (64, 32, 3, 3),
-         {"stride": 2, "padding": 1, "output_padding": 1}, ("col2im", "zero_insert", "scatter")),
+        (
+            "DCGAN up 4×4/2",
+            (16, 256, 8, 8),
+            (256, 128, 4, 4),
+            {"stride": 2, "padding": 1},
+            ("col2im", "zero_insert", "scatter"),
+        ),
+        (
+            "decoder 3×3/2",
+            (8, 64, 28, 28),
+            (64, 32, 3, 3),
+            {"stride": 2, "padding": 1, "output_padding": 1},
+            ("col2im", "zero_insert", "scatter"),
+        ),
         ("teaching size", (1, 2, 8, 8), (2, 2, 3, 3), {"stride": 2, "padding": 1}, ALL),
     ]
 
@@ -38,13 +48,28 @@ def transposed_cases() -> list[tuple[str, tuple, tuple, dict[str, Any], Any]]:
 def pool_cases() -> list[tuple[str, str, tuple, dict[str, Any], Any]]:
     """(name, op, input shape, kwargs, methods) for the pools."""
     return [
-        ("resnet max 3×3/2", "max_pool2d", (8, 64, 112, 112),
-         {"kernel_size": 3, "stride": 2, "padding": 1}, ("window",)),
+        (
+            "resnet max 3×3/2",
+            "max_pool2d",
+            (8, 64, 112, 112),
+            {"kernel_size": 3, "stride": 2, "padding": 1},
+            ("window",),
+        ),
         ("avg 2×2/2", "avg_pool2d", (8, 256, 28, 28), {"kernel_size": 2}, ("window",)),
-        ("teaching max", "max_pool2d", (1, 2, 16, 16),
-         {"kernel_size": 3, "stride": 2, "padding": 1}, ALL),
-        ("teaching avg", "avg_pool2d", (1, 2, 16, 16),
-         {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False}, ALL),
+        (
+            "teaching max",
+            "max_pool2d",
+            (1, 2, 16, 16),
+            {"kernel_size": 3, "stride": 2, "padding": 1},
+            ALL,
+        ),
+        (
+            "teaching avg",
+            "avg_pool2d",
+            (1, 2, 16, 16),
+            {"kernel_size": 3, "stride": 2, "padding": 1, "count_include_pad": False},
+            ALL,
+        ),
     ]
 
 
@@ -56,6 +81,7 @@ def _no_grad(fn: Callable[[], torch.Tensor]) -> Callable[[], np.ndarray]:
     def run() -> np.ndarray:
         with torch.no_grad():
             return fn().numpy()
+
     return run
 
 
@@ -69,9 +95,12 @@ def bench_transposed(repeats: int) -> list[list[str]]:
         tx, tw = torch.from_numpy(x), torch.from_numpy(w)
         flops = 2.0 * np.prod(x_shape) * np.prod(w_shape[1:])  # every input value × kernel
         rows += compare(
-            name, _no_grad(lambda tx=tx, tw=tw, kw=kwargs: F.conv_transpose2d(tx, tw, **kw)),
+            name,
+            _no_grad(lambda tx=tx, tw=tw, kw=kwargs: F.conv_transpose2d(tx, tw, **kw)),
             lambda m, x=x, w=w, kw=kwargs: cc.conv_transpose2d(x, w, method=m, **kw),
-            _methods("conv_transpose2d", methods), flops, repeats,
+            _methods("conv_transpose2d", methods),
+            flops,
+            repeats,
         )
     return rows
 
@@ -86,9 +115,12 @@ def bench_pools(repeats: int) -> list[list[str]]:
         torch_fn = getattr(F, op)
         ours = getattr(cc, op)
         rows += compare(
-            name, _no_grad(lambda f=torch_fn, tx=tx, kw=kwargs: f(tx, **kw)),
+            name,
+            _no_grad(lambda f=torch_fn, tx=tx, kw=kwargs: f(tx, **kw)),
             lambda m, f=ours, x=x, kw=kwargs: f(x, method=m, **kw),
-            _methods(op, methods), 0.0, repeats,
+            _methods(op, methods),
+            0.0,
+            repeats,
         )
     return rows
 

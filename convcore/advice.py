@@ -61,38 +61,65 @@ def conv2d_advice(
     """
     size, k = positive_pair(in_size, "in_size"), positive_pair(kernel, "kernel")
     s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
-    found = [Advice(code, {"groups": groups, "channels": channels,
-                           "divisors": _common_divisors(in_channels, out_channels)})
-             for code, channels in (("groups_in", in_channels), ("groups_out", out_channels))
-             if channels % groups]
+    found = [
+        Advice(
+            code,
+            {
+                "groups": groups,
+                "channels": channels,
+                "divisors": _common_divisors(in_channels, out_channels),
+            },
+        )
+        for code, channels in (("groups_in", in_channels), ("groups_out", out_channels))
+        if channels % groups
+    ]
     if padding == "same" and s != (1, 1):
         found.append(Advice("same_stride", {"stride": s}))
         s = (1, 1)  # judge the rest as if the stride were fixed
     pads = resolve_padding(padding, k, s, d, padding_mode)
     for axis in range(2):
-        found += _axis_advice(AXES[axis], size[axis], k[axis], d[axis],
-                              pads[2 * axis : 2 * axis + 2], padding_mode)
+        found += _axis_advice(
+            AXES[axis], size[axis], k[axis], d[axis], pads[2 * axis : 2 * axis + 2], padding_mode
+        )
     return tuple(found)
 
 
-def _axis_advice(axis: str, size: int, k: int, d: int, pads: tuple[int, ...], mode: str
-                 ) -> list[Advice]:
+def _axis_advice(
+    axis: str, size: int, k: int, d: int, pads: tuple[int, ...], mode: str
+) -> list[Advice]:
     """Problems along one axis: padding the mode cannot build, a kernel that does not fit."""
     found = []
     widest = max(pads)
     if mode == "reflect" and widest >= size:
-        found.append(Advice("reflect_too_wide", {"axis": axis, "padding": widest,
-                                                 "size": size, "max_padding": size - 1}))
+        found.append(
+            Advice(
+                "reflect_too_wide",
+                {"axis": axis, "padding": widest, "size": size, "max_padding": size - 1},
+            )
+        )
     if mode == "circular" and widest > size:
-        found.append(Advice("circular_too_wide", {"axis": axis, "padding": widest,
-                                                  "size": size, "max_padding": size}))
+        found.append(
+            Advice(
+                "circular_too_wide",
+                {"axis": axis, "padding": widest, "size": size, "max_padding": size},
+            )
+        )
     padded, extent = size + sum(pads), dilated_extent(k, d)
     if extent > padded:
-        found.append(Advice("kernel_too_big", {
-            "axis": axis, "kernel": k, "dilation": d, "extent": extent, "padded": padded,
-            "min_padding": -(-(extent - size) // 2),
-            "max_dilation": 0 if k > padded else (padded - 1) // (k - 1),
-        }))
+        found.append(
+            Advice(
+                "kernel_too_big",
+                {
+                    "axis": axis,
+                    "kernel": k,
+                    "dilation": d,
+                    "extent": extent,
+                    "padded": padded,
+                    "min_padding": -(-(extent - size) // 2),
+                    "max_dilation": 0 if k > padded else (padded - 1) // (k - 1),
+                },
+            )
+        )
     return found
 
 

@@ -16,12 +16,27 @@ from convcore.shapes import same_padding
 #: torch.nn.functional's keyword arguments per op, in signature order, with their defaults.
 SIGNATURES: dict[str, tuple[tuple[str, Any], ...]] = {
     "conv2d": (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)),
-    "conv_transpose2d": (("stride", 1), ("padding", 0), ("output_padding", 0), ("groups", 1),
-                         ("dilation", 1)),
-    "max_pool2d": (("stride", None), ("padding", 0), ("dilation", 1), ("ceil_mode", False),
-                   ("return_indices", False)),
-    "avg_pool2d": (("stride", None), ("padding", 0), ("ceil_mode", False),
-                   ("count_include_pad", True), ("divisor_override", None)),
+    "conv_transpose2d": (
+        ("stride", 1),
+        ("padding", 0),
+        ("output_padding", 0),
+        ("groups", 1),
+        ("dilation", 1),
+    ),
+    "max_pool2d": (
+        ("stride", None),
+        ("padding", 0),
+        ("dilation", 1),
+        ("ceil_mode", False),
+        ("return_indices", False),
+    ),
+    "avg_pool2d": (
+        ("stride", None),
+        ("padding", 0),
+        ("ceil_mode", False),
+        ("count_include_pad", True),
+        ("divisor_override", None),
+    ),
 }
 
 _CONV_OPS = ("conv2d", "conv_transpose2d")
@@ -111,13 +126,15 @@ def pytorch_script(code: str, tensors: Mapping[str, Any]) -> str:
     print(out)
     """
     lines = ["import torch", "import torch.nn.functional as F", ""]
-    lines += [f"{name} = torch.tensor({value!r}, dtype=torch.float64)"
-              for name, value in tensors.items()]
+    lines += [
+        f"{name} = torch.tensor({value!r}, dtype=torch.float64)" for name, value in tensors.items()
+    ]
     return "\n".join([*lines, code, "print(out)"])
 
 
-def _pad_amounts(padding: IntOrPair | str, kernel_shape: Sequence[int],
-                 dilation: IntOrPair) -> tuple[int, int, int, int]:
+def _pad_amounts(
+    padding: IntOrPair | str, kernel_shape: Sequence[int], dilation: IntOrPair
+) -> tuple[int, int, int, int]:
     """``F.pad``'s (left, right, top, bottom) for a conv2d ``padding``."""
     if padding == "same":
         if len(kernel_shape) < 2:

@@ -71,7 +71,8 @@ def conv2d(
     """
     args = batch_conv_args(input, weight, bias, "conv2d")
     get_method("conv2d", method)  # an unknown method is reported before any other problem
-    geometry = conv2d_geometry(args.x.shape, args.weight.shape, stride, padding, dilation,
-                               groups, padding_mode)
+    geometry = conv2d_geometry(
+        args.x.shape, args.weight.shape, stride, padding, dilation, groups, padding_mode
+    )
     check_bias(args.bias, geometry.out_channels, args.weight.shape)
     return run_batched("conv2d", method, args, geometry)

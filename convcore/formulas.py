@@ -79,6 +79,7 @@ def conv2d_shape(
     >>> conv2d_shape((2, 2), (3, 3)).message
     'kernel 3×3 (dilated 3×3) does not fit the padded input 2×2'
     """
+
     def build() -> ShapeReport:
         x4, w4, restore = _batch_conv_shapes(input_shape, weight_shape, "conv2d")
         s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
@@ -87,8 +88,7 @@ def conv2d_shape(
             _conv_axis(AXES[i], x4[2 + i], w4[2 + i], s[i], pads[2 * i], pads[2 * i + 1], d[i])
             for i in range(2)
         )
-        same = ((same_padding(w4[2], d[0]), same_padding(w4[3], d[1]))
-                if s == (1, 1) else None)
+        same = (same_padding(w4[2], d[0]), same_padding(w4[3], d[1])) if s == (1, 1) else None
         try:
             g = conv2d_geometry(x4, w4, s, padding, d, groups, padding_mode)
         except ConvcoreError as err:
@@ -117,13 +117,16 @@ def conv_transpose2d_shape(
     >>> report.output_shape, report.axes[1].substituted
     ((1, 4, 6, 6), '(3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6')
     """
+
     def build() -> ShapeReport:
         x4, w4, restore = _batch_conv_shapes(input_shape, weight_shape, "conv_transpose2d")
         s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
         p = nonnegative_pair(padding, "padding")
         op = nonnegative_pair(output_padding, "output_padding")
-        axes = tuple(_transpose_axis(AXES[i], x4[2 + i], w4[2 + i], s[i], p[i], d[i], op[i])
-                     for i in range(2))
+        axes = tuple(
+            _transpose_axis(AXES[i], x4[2 + i], w4[2 + i], s[i], p[i], d[i], op[i])
+            for i in range(2)
+        )
         try:
             g = conv_transpose2d_geometry(x4, w4, s, p, op, groups, d)
         except ConvcoreError as err:
@@ -153,16 +156,20 @@ def pool2d_shape(
     >>> pool2d_shape("avg_pool2d", (5, 5), 3, 3, 1, ceil_mode=True).axes[0].substituted
     '⌈(5 + 2·1 − 1·(3 − 1) − 1) / 3⌉ + 1 − 1 = 2 (the last window would start in the padding)'
     """
+
     def build() -> ShapeReport:
         if len(input_shape) not in (2, 3, 4):
-            raise ConvcoreError(f"{op} expects input (N, C, H, W), (C, H, W) or (H, W), "
-                                f"got input of shape {shape_str(input_shape)}")
+            raise ConvcoreError(
+                f"{op} expects input (N, C, H, W), (C, H, W) or (H, W), "
+                f"got input of shape {shape_str(input_shape)}"
+            )
         k = positive_pair(kernel_size, "kernel_size")
         s = k if stride is None else positive_pair(stride, "stride")
         p, d = nonnegative_pair(padding, "padding"), positive_pair(dilation, "dilation")
         size = input_shape[-2:]
-        axes = tuple(_pool_axis(AXES[i], size[i], k[i], s[i], p[i], d[i], bool(ceil_mode))
-                     for i in range(2))
+        axes = tuple(
+            _pool_axis(AXES[i], size[i], k[i], s[i], p[i], d[i], bool(ceil_mode)) for i in range(2)
+        )
         try:
             g = pool2d_geometry(size, k, s, p, d, ceil_mode)
         except ConvcoreError as err:
@@ -191,11 +198,15 @@ def _batch_conv_shapes(
     input_shape: Sequence[int], weight_shape: Sequence[int], op: str
 ) -> tuple[tuple[int, ...], tuple[int, ...], Callable[[tuple[int, ...]], tuple[int, ...]]]:
     """Shapes in 4-D layout (as convcore.layout does for arrays) and the undo for the output."""
-    x, w = tuple(as_int(v, "input_shape") for v in input_shape), tuple(
-        as_int(v, "weight_shape") for v in weight_shape)
+    x, w = (
+        tuple(as_int(v, "input_shape") for v in input_shape),
+        tuple(as_int(v, "weight_shape") for v in weight_shape),
+    )
     if min((*x, *w), default=0) < 0:
-        raise ConvcoreError(f"sizes must not be negative, got input_shape {shape_str(x)} "
-                            f"and weight_shape {shape_str(w)}")
+        raise ConvcoreError(
+            f"sizes must not be negative, got input_shape {shape_str(x)} "
+            f"and weight_shape {shape_str(w)}"
+        )
     if len(x) == 2 and len(w) == 2:
         return (1, 1, *x), (1, 1, *w), lambda out: out[2:]
     if len(x) not in (3, 4) or len(w) != 4:
@@ -208,8 +219,7 @@ def _batch_conv_shapes(
     return x, w, lambda out: out
 
 
-def _conv_axis(axis: str, n: int, k: int, s: int, before: int, after: int, d: int
-               ) -> AxisFormula:
+def _conv_axis(axis: str, n: int, k: int, s: int, before: int, after: int, d: int) -> AxisFormula:
     size = conv_output_size(n, k, s, before + after, d)
     letter = axis[0].upper()
     if before == after:
@@ -222,8 +232,7 @@ def _conv_axis(axis: str, n: int, k: int, s: int, before: int, after: int, d: in
     return AxisFormula(axis, formula, substituted, size)
 
 
-def _transpose_axis(axis: str, n: int, k: int, s: int, p: int, d: int, op: int
-                    ) -> AxisFormula:
+def _transpose_axis(axis: str, n: int, k: int, s: int, p: int, d: int, op: int) -> AxisFormula:
     size = conv_transpose_output_size(n, k, s, p, d, op)
     letter = axis[0].upper()
     formula = f"({letter} − 1)·s − 2p + d(k − 1) + output_padding + 1"
@@ -262,6 +271,10 @@ def shape_report(op: str, **params: Any) -> ShapeReport:
     if op in ("max_pool2d", "avg_pool2d"):
         return pool2d_shape(op, **params)
     if op not in functions:
-        return ShapeReport(op, False, f"op must be one of 'conv2d', 'conv_transpose2d', "
-                           f"'max_pool2d', 'avg_pool2d', got {op!r}")
+        return ShapeReport(
+            op,
+            False,
+            f"op must be one of 'conv2d', 'conv_transpose2d', "
+            f"'max_pool2d', 'avg_pool2d', got {op!r}",
+        )
     return functions[op](**params)

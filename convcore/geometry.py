@@ -52,10 +52,12 @@ class Conv2dGeometry:
         """(H_out, W_out)."""
         top, bottom, left, right = self.pads
         return (
-            conv_output_size(self.in_size[0], self.kernel[0], self.stride[0], top + bottom,
-                             self.dilation[0]),
-            conv_output_size(self.in_size[1], self.kernel[1], self.stride[1], left + right,
-                             self.dilation[1]),
+            conv_output_size(
+                self.in_size[0], self.kernel[0], self.stride[0], top + bottom, self.dilation[0]
+            ),
+            conv_output_size(
+                self.in_size[1], self.kernel[1], self.stride[1], left + right, self.dilation[1]
+            ),
         )
 
     @property
@@ -142,9 +144,15 @@ def conv2d_geometry(
         )
     pads = resolve_padding(padding, (kh, kw), stride, dilation, padding_mode)
     geometry = Conv2dGeometry(
-        in_channels=in_channels, out_channels=out_channels, groups=groups,
-        in_size=(height, width), kernel=(kh, kw), stride=stride, dilation=dilation,
-        pads=pads, padding_mode=padding_mode,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        groups=groups,
+        in_size=(height, width),
+        kernel=(kh, kw),
+        stride=stride,
+        dilation=dilation,
+        pads=pads,
+        padding_mode=padding_mode,
     )
     check_pad_fits(height, pads[0], pads[1], padding_mode, "height")
     check_pad_fits(width, pads[2], pads[3], padding_mode, "width")
@@ -153,7 +161,10 @@ def conv2d_geometry(
 
 
 def _check_channels(
-    in_channels: int, out_channels: int, in_per_group: int, groups: int,
+    in_channels: int,
+    out_channels: int,
+    in_per_group: int,
+    groups: int,
     weight_shape: Sequence[int],
 ) -> None:
     if out_channels < groups or out_channels % groups:
@@ -191,8 +202,12 @@ def _check_kernel_fits(g: Conv2dGeometry) -> None:
     span_w = dilated_extent(g.kernel[1], g.dilation[1])
     if span_h > padded_h or span_w > padded_w:
         # a negative padding crops: say so, or "padded input −1×−1" is a riddle
-        cropped = (f" (input {g.in_size[0]}×{g.in_size[1]} cropped by negative padding "
-                   f"(top, bottom, left, right)={g.pads})" if min(g.pads) < 0 else "")
+        cropped = (
+            f" (input {g.in_size[0]}×{g.in_size[1]} cropped by negative padding "
+            f"(top, bottom, left, right)={g.pads})"
+            if min(g.pads) < 0
+            else ""
+        )
         raise ConvcoreError(
             f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
             f"the padded input {padded_h}×{padded_w}{cropped}"

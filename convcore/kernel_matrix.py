@@ -60,8 +60,13 @@ def kernel_matrix(
     height, width = positive_pair(input_size, "input_size")
     groups = as_int(groups, "groups")
     geometry = conv2d_geometry(
-        (1, w.shape[1] * max(groups, 1), height, width), w.shape, stride, padding, dilation,
-        groups, padding_mode,
+        (1, w.shape[1] * max(groups, 1), height, width),
+        w.shape,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
     )
     return build_kernel_matrix(w, geometry)
 
@@ -73,8 +78,12 @@ def build_kernel_matrix(weight: NDArray[np.floating], g: Conv2dGeometry) -> NDAr
     height, width = g.in_size
     # index grids over (C_out, H_out, W_out, C_in/groups, kH, kW)
     oc, oy, ox, ci, i, j = np.ix_(
-        np.arange(g.out_channels), np.arange(oh), np.arange(ow),
-        np.arange(g.in_per_group), np.arange(kh), np.arange(kw),
+        np.arange(g.out_channels),
+        np.arange(oh),
+        np.arange(ow),
+        np.arange(g.in_per_group),
+        np.arange(kh),
+        np.arange(kw),
     )
     src_y = rows_map[oy * sh + i * dh]
     src_x = cols_map[ox * sw + j * dw]

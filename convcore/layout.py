@@ -59,8 +59,9 @@ def batch_conv_args(
     return Batched(x, w, b, lambda out: out)
 
 
-def check_bias(bias: NDArray[np.floating] | None, channels: int, weight_shape: tuple[int, ...]
-               ) -> None:
+def check_bias(
+    bias: NDArray[np.floating] | None, channels: int, weight_shape: tuple[int, ...]
+) -> None:
     """Bias must be 1-D with one value per output channel."""
     if bias is not None and bias.shape != (channels,):
         raise ConvcoreError(

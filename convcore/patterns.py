@@ -84,16 +84,14 @@ def input_pattern(name: str, shape: Sequence[int], seed: int = 0) -> NDArray[np.
     if name == "checkerboard":
         return np.stack([((rows + cols + c) % 2).astype(np.float64) for c in range(channels)])
     if name == "edge":
-        return np.broadcast_to((cols >= width // 2).astype(np.float64),
-                               (channels, *plane)).copy()
+        return np.broadcast_to((cols >= width // 2).astype(np.float64), (channels, *plane)).copy()
     if name == "impulse":
         out = np.zeros((channels, *plane))
         out[:, height // 2, width // 2] = 1.0
         return out
     if name == "patch":
         return _patch(channels, height, width)
-    raise ConvcoreError(f"input pattern must be one of {', '.join(INPUT_PATTERNS)}, "
-                        f"got {name!r}")
+    raise ConvcoreError(f"input pattern must be one of {', '.join(INPUT_PATTERNS)}, got {name!r}")
 
 
 def _patch(channels: int, height: int, width: int) -> NDArray[np.float64]:
@@ -104,8 +102,9 @@ def _patch(channels: int, height: int, width: int) -> NDArray[np.float64]:
     top = (picture.shape[0] - height) // 2
     left = (picture.shape[1] - width) // 2
     wrapped = np.concatenate([picture, picture], axis=1)  # so a shifted crop never runs out
-    return np.stack([wrapped[top : top + height, left + c : left + c + width]
-                     for c in range(channels)])
+    return np.stack(
+        [wrapped[top : top + height, left + c : left + c + width] for c in range(channels)]
+    )
 
 
 def kernel_pattern(name: str, shape: Sequence[int], seed: int = 0) -> NDArray[np.float64]:
@@ -130,12 +129,15 @@ def kernel_pattern(name: str, shape: Sequence[int], seed: int = 0) -> NDArray[np
         return rng.integers(-2, 3, size=size).astype(np.float64)
     presets = kernel_presets()
     if name not in presets:
-        raise ConvcoreError(f"kernel preset must be 'random' or one of {', '.join(presets)}, "
-                            f"got {name!r}")
+        raise ConvcoreError(
+            f"kernel preset must be 'random' or one of {', '.join(presets)}, got {name!r}"
+        )
     values = presets[name].values
     if values.shape != size[2:]:
-        raise ConvcoreError(f"kernel preset {name!r} is {shape_str(values.shape)}, "
-                            f"got a request for {shape_str(size[2:])}")
+        raise ConvcoreError(
+            f"kernel preset {name!r} is {shape_str(values.shape)}, "
+            f"got a request for {shape_str(size[2:])}"
+        )
     return np.broadcast_to(values, size).copy()
 
 
@@ -154,8 +156,10 @@ def fit_array(values: ArrayLike, shape: Sequence[int]) -> NDArray[np.float64]:
     array = as_float_array(values, "values").astype(np.float64, copy=False)
     target = tuple(int(s) for s in shape)
     if array.ndim != len(target):
-        raise ConvcoreError(f"cannot fit an array of shape {shape_str(array.shape)} to "
-                            f"{shape_str(target)}: the number of axes differs")
+        raise ConvcoreError(
+            f"cannot fit an array of shape {shape_str(array.shape)} to "
+            f"{shape_str(target)}: the number of axes differs"
+        )
     out = np.zeros(target)
     overlap = tuple(slice(0, min(a, b)) for a, b in zip(array.shape, target, strict=True))
     out[overlap] = array[overlap]

@@ -49,8 +49,10 @@ class Pool2dGeometry:
     @property
     def span(self) -> Pair:
         """(height, width) a window covers, dilation gaps included."""
-        return (dilated_extent(self.kernel[0], self.dilation[0]),
-                dilated_extent(self.kernel[1], self.dilation[1]))
+        return (
+            dilated_extent(self.kernel[0], self.dilation[0]),
+            dilated_extent(self.kernel[1], self.dilation[1]),
+        )
 
     @property
     def pads(self) -> tuple[int, int, int, int]:
@@ -93,8 +95,12 @@ class Pool2dGeometry:
         >>> g.window_cells(2, np.arange(3), True)  # the last row and column hang over
         array([2, 2, 1])
         """
-        (height, width), (kh, kw), (sh, sw), (ph, pw) = (self.in_size, self.kernel,
-                                                          self.stride, self.padding)
+        (height, width), (kh, kw), (sh, sw), (ph, pw) = (
+            self.in_size,
+            self.kernel,
+            self.stride,
+            self.padding,
+        )
         rows = _axis_cells(np.asarray(oy) * sh - ph, kh, ph, height, count_include_pad)
         cols = _axis_cells(np.asarray(ox) * sw - pw, kw, pw, width, count_include_pad)
         return rows * cols
@@ -141,8 +147,10 @@ def pool2d_geometry(
             f"with kernel_size={kernel}"
         )
     height, width = in_size
-    out = (pool_output_size(height, kernel[0], step[0], pad[0], dil[0], ceil),
-           pool_output_size(width, kernel[1], step[1], pad[1], dil[1], ceil))
+    out = (
+        pool_output_size(height, kernel[0], step[0], pad[0], dil[0], ceil),
+        pool_output_size(width, kernel[1], step[1], pad[1], dil[1], ceil),
+    )
     geometry = Pool2dGeometry((height, width), kernel, step, pad, dil, ceil, out)
     if min(out) < 1:
         span = geometry.span

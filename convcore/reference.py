@@ -48,8 +48,9 @@ def _tensor(value: ArrayLike | None) -> Any:
     return None if value is None else _torch().from_numpy(_array(value))
 
 
-def _conv_tensors(input: ArrayLike, weight: ArrayLike,
-                  bias: ArrayLike | None) -> tuple[Any, Any, Any, bool]:
+def _conv_tensors(
+    input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None
+) -> tuple[Any, Any, Any, bool]:
     """x, w, b as tensors, a 2-D input with a 2-D kernel lifted to one channel of one sample.
 
     The lift is a numpy view, made before the conversion: torch's own indexing costs
@@ -91,8 +92,14 @@ def conv2d(
     else:
         module = torch.nn.Conv2d(
             w.shape[1] * groups if isinstance(groups, int) and groups > 0 else w.shape[1],
-            w.shape[0], tuple(w.shape[2:]), stride=stride, padding=padding,
-            dilation=dilation, groups=groups, bias=b is not None, padding_mode=padding_mode,
+            w.shape[0],
+            tuple(w.shape[2:]),
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+            groups=groups,
+            bias=b is not None,
+            padding_mode=padding_mode,
         )
         out = module._conv_forward(x, w, b)
     out = out.detach().numpy()
@@ -121,29 +128,45 @@ def conv_transpose2d(
     """
     torch = _torch()
     x, w, b, two_d = _conv_tensors(input, weight, bias)
-    out = torch.nn.functional.conv_transpose2d(x, w, b, stride, padding, output_padding,
-                                               groups, dilation)
+    out = torch.nn.functional.conv_transpose2d(
+        x, w, b, stride, padding, output_padding, groups, dilation
+    )
     out = out.detach().numpy()
     return out[0, 0] if two_d else out
 
 
-def unfold(input: ArrayLike, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
-           stride: Any = 1) -> NDArray[np.floating]:
+def unfold(
+    input: ArrayLike, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> NDArray[np.floating]:
     """``F.unfold`` on numpy arrays."""
     out = _torch().nn.functional.unfold(_tensor(input), kernel_size, dilation, padding, stride)
     return out.numpy()
 
 
-def fold(input: ArrayLike, output_size: Any, kernel_size: Any, dilation: Any = 1,
-         padding: Any = 0, stride: Any = 1) -> NDArray[np.floating]:
+def fold(
+    input: ArrayLike,
+    output_size: Any,
+    kernel_size: Any,
+    dilation: Any = 1,
+    padding: Any = 0,
+    stride: Any = 1,
+) -> NDArray[np.floating]:
     """``F.fold`` on numpy arrays."""
-    out = _torch().nn.functional.fold(_tensor(input), output_size, kernel_size, dilation,
-                                      padding, stride)
+    out = _torch().nn.functional.fold(
+        _tensor(input), output_size, kernel_size, dilation, padding, stride
+    )
     return out.numpy()
 
 
-def max_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               dilation: Any = 1, ceil_mode: Any = False, return_indices: Any = False) -> Any:
+def max_pool2d(
+    input: ArrayLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: Any = False,
+    return_indices: Any = False,
+) -> Any:
     """``F.max_pool2d``; a 2-D ``(H, W)`` input is pooled as one channel and stays 2-D.
 
     Examples
@@ -155,16 +178,27 @@ def max_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: 
     x = _tensor(input)
     two_d = x.dim() == 2
     out = _torch().nn.functional.max_pool2d(
-        x[None] if two_d else x, kernel_size, stride, padding, dilation,
-        ceil_mode=ceil_mode, return_indices=return_indices,
+        x[None] if two_d else x,
+        kernel_size,
+        stride,
+        padding,
+        dilation,
+        ceil_mode=ceil_mode,
+        return_indices=return_indices,
     )
     arrays = [t.numpy()[0] if two_d else t.numpy() for t in (out if return_indices else [out])]
     return tuple(arrays) if return_indices else arrays[0]
 
 
-def avg_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: Any = 0,
-               ceil_mode: Any = False, count_include_pad: Any = True,
-               divisor_override: Any = None) -> NDArray[np.floating]:
+def avg_pool2d(
+    input: ArrayLike,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: Any = False,
+    count_include_pad: Any = True,
+    divisor_override: Any = None,
+) -> NDArray[np.floating]:
     """``F.avg_pool2d``; a 2-D ``(H, W)`` input is pooled as one channel and stays 2-D.
 
     Examples
@@ -175,8 +209,17 @@ def avg_pool2d(input: ArrayLike, kernel_size: Any, stride: Any = None, padding: 
     """
     x = _tensor(input)
     two_d = x.dim() == 2
-    out = _torch().nn.functional.avg_pool2d(
-        x[None] if two_d else x, kernel_size, stride, padding, ceil_mode, count_include_pad,
-        divisor_override,
-    ).numpy()
+    out = (
+        _torch()
+        .nn.functional.avg_pool2d(
+            x[None] if two_d else x,
+            kernel_size,
+            stride,
+            padding,
+            ceil_mode,
+            count_include_pad,
+            divisor_override,
+        )
+        .numpy()
+    )
     return out[0] if two_d else out

@@ -60,11 +60,11 @@ class ConvTranspose2dGeometry:
         cover ``(H − 1)s + d(k − 1) + 1`` cells per axis.
         """
         return (
-            (self.in_size[0] - 1) * self.stride[0] + dilated_extent(self.kernel[0],
-                                                                    self.dilation[0])
+            (self.in_size[0] - 1) * self.stride[0]
+            + dilated_extent(self.kernel[0], self.dilation[0])
             + self.output_padding[0],
-            (self.in_size[1] - 1) * self.stride[1] + dilated_extent(self.kernel[1],
-                                                                    self.dilation[1])
+            (self.in_size[1] - 1) * self.stride[1]
+            + dilated_extent(self.kernel[1], self.dilation[1])
             + self.output_padding[1],
         )
 
@@ -117,9 +117,16 @@ def conv_transpose2d_geometry(
             f"size of {out_size[0]}×{out_size[1]}; it must be at least 1×1"
         )
     return ConvTranspose2dGeometry(
-        in_channels=in_channels, out_channels=out_per_group * groups, groups=groups,
-        in_size=(height, width), out_size=out_size, kernel=(kh, kw), stride=stride,
-        padding=pad, output_padding=out_pad, dilation=dilation,
+        in_channels=in_channels,
+        out_channels=out_per_group * groups,
+        groups=groups,
+        in_size=(height, width),
+        out_size=out_size,
+        kernel=(kh, kw),
+        stride=stride,
+        padding=pad,
+        output_padding=out_pad,
+        dilation=dilation,
     )
 
 
@@ -241,7 +248,8 @@ def conv_transpose2d(
     """
     args = batch_conv_args(input, weight, bias, "conv_transpose2d")
     get_method("conv_transpose2d", method)  # an unknown method is reported first
-    geometry = conv_transpose2d_geometry(args.x.shape, args.weight.shape, stride, padding,
-                                         output_padding, groups, dilation)
+    geometry = conv_transpose2d_geometry(
+        args.x.shape, args.weight.shape, stride, padding, output_padding, groups, dilation
+    )
     check_transposed_bias(args.bias, geometry)
     return run_batched("conv_transpose2d", method, args, geometry)

@@ -70,7 +70,11 @@ def unfold(
 
 
 def windows_to_columns(
-    padded: NDArray[np.floating], kernel: Pair, stride: Pair, dilation: Pair, out_size: Pair,
+    padded: NDArray[np.floating],
+    kernel: Pair,
+    stride: Pair,
+    dilation: Pair,
+    out_size: Pair,
     buffer: NDArray[np.floating] | None = None,
 ) -> NDArray[np.floating]:
     """im2col of an already padded ``(N, C, Hp, Wp)`` array → ``(N, C·kH·kW, H_out·W_out)``.
@@ -87,14 +91,20 @@ def windows_to_columns(
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
-            cols[:, :, i, j] = padded[:, :, top : top + sh * (oh - 1) + 1 : sh,
-                                      left : left + sw * (ow - 1) + 1 : sw]
+            cols[:, :, i, j] = padded[
+                :, :, top : top + sh * (oh - 1) + 1 : sh, left : left + sw * (ow - 1) + 1 : sw
+            ]
     return cols.reshape(n, c * kh * kw, oh * ow)  # (N, C·kH·kW, L)
 
 
 def columns_to_image(
-    cols: NDArray[np.floating], channels: int, padded_size: Pair, kernel: Pair, stride: Pair,
-    dilation: Pair, out_size: Pair,
+    cols: NDArray[np.floating],
+    channels: int,
+    padded_size: Pair,
+    kernel: Pair,
+    stride: Pair,
+    dilation: Pair,
+    out_size: Pair,
 ) -> NDArray[np.floating]:
     """col2im onto a padded canvas: overlapping window cells add up. → ``(N, C, Hp, Wp)``."""
     n = cols.shape[0]
@@ -104,8 +114,9 @@ def columns_to_image(
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
-            canvas[:, :, top : top + sh * (oh - 1) + 1 : sh,
-                   left : left + sw * (ow - 1) + 1 : sw] += blocks[:, :, i, j]
+            canvas[
+                :, :, top : top + sh * (oh - 1) + 1 : sh, left : left + sw * (ow - 1) + 1 : sw
+            ] += blocks[:, :, i, j]
     return canvas
 
 
@@ -161,19 +172,23 @@ def fold(
             f"blocks, but the input has {batched.shape[2]} columns"
         )
     padded_size = (size[0] + 2 * pad[0], size[1] + 2 * pad[1])
-    canvas = columns_to_image(batched, batched.shape[1] // taps, padded_size, kernel, step, dil,
-                              out_size)
+    canvas = columns_to_image(
+        batched, batched.shape[1] // taps, padded_size, kernel, step, dil, out_size
+    )
     image = canvas[:, :, pad[0] : pad[0] + size[0], pad[1] : pad[1] + size[1]]
     return image if cols.ndim == 3 else image[0]
 
 
-def _sizes(kernel_size: IntOrPair, dilation: IntOrPair, padding: IntOrPair, stride: IntOrPair
-           ) -> tuple[Pair, Pair, Pair, Pair]:
+def _sizes(
+    kernel_size: IntOrPair, dilation: IntOrPair, padding: IntOrPair, stride: IntOrPair
+) -> tuple[Pair, Pair, Pair, Pair]:
     """The four size arguments as pairs: an int or exactly two ints, as F.unfold/F.fold take."""
-    return (positive_pair(kernel_size, "kernel_size", single=False),
-            positive_pair(dilation, "dilation", single=False),
-            nonnegative_pair(padding, "padding", single=False),
-            positive_pair(stride, "stride", single=False))
+    return (
+        positive_pair(kernel_size, "kernel_size", single=False),
+        positive_pair(dilation, "dilation", single=False),
+        nonnegative_pair(padding, "padding", single=False),
+        positive_pair(stride, "stride", single=False),
+    )
 
 
 def _check_nonempty(x: NDArray[np.floating], batched_ndim: int, op: str) -> None:
@@ -186,8 +201,9 @@ def _check_nonempty(x: NDArray[np.floating], batched_ndim: int, op: str) -> None
         )
 
 
-def _blocks(size: tuple[int, ...], kernel: Pair, dilation: Pair, padding: Pair,
-            stride: Pair) -> Pair:
+def _blocks(
+    size: tuple[int, ...], kernel: Pair, dilation: Pair, padding: Pair, stride: Pair
+) -> Pair:
     """Number of window positions per axis; raise when there are none."""
     blocks = (
         conv_output_size(size[0], kernel[0], stride[0], 2 * padding[0], dilation[0]),

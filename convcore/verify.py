@@ -68,8 +68,9 @@ def verify(op: str, ours: Any, *args: Any, **kwargs: Any) -> Verdict:
     return compare(ours, theirs, name)
 
 
-def verify_kernel_matrix(matrix: ArrayLike, weight: ArrayLike, input_size: tuple[int, int],
-                         **kwargs: Any) -> Verdict:
+def verify_kernel_matrix(
+    matrix: ArrayLike, weight: ArrayLike, input_size: tuple[int, int], **kwargs: Any
+) -> Verdict:
     """Check ``K`` by its defining identity: ``K @ x.ravel() == F.conv2d(x).ravel()``.
 
     ``x`` is a fixed pseudo-random input, so a wrong entry anywhere in ``K`` shows.
@@ -87,8 +88,9 @@ def verify_kernel_matrix(matrix: ArrayLike, weight: ArrayLike, input_size: tuple
     x = np.random.default_rng(0).standard_normal((channels, *input_size))
     name = "K @ x vs torch.nn.functional.conv2d(x) for a random x"
     try:
-        theirs = (reference.conv2d(x[0], w, **kwargs) if w.ndim == 2
-                  else reference.conv2d(x, w, **kwargs))
+        theirs = (
+            reference.conv2d(x[0], w, **kwargs) if w.ndim == 2 else reference.conv2d(x, w, **kwargs)
+        )
     except Exception as err:
         return Verdict(reference.torch_version(), name, False, None, f"torch refused: {err}")
     return compare(k @ x.ravel(), np.ravel(theirs), name)
@@ -99,14 +101,18 @@ def compare(ours: Any, theirs: Any, name: str) -> Verdict:
 
     One pass over the differences serves both (the check is on every API response).
     """
-    pairs = (list(zip(ours, theirs, strict=True)) if isinstance(ours, tuple)
-             else [(ours, theirs)])
+    pairs = list(zip(ours, theirs, strict=True)) if isinstance(ours, tuple) else [(ours, theirs)]
     worst, close = 0.0, True
     for a, b in pairs:
         a, b = _float(np.asarray(a)), _float(np.asarray(b))
         if a.shape != b.shape:
-            return Verdict(reference.torch_version(), name, False, None,
-                           f"shapes differ: ours {a.shape}, torch's {b.shape}")
+            return Verdict(
+                reference.torch_version(),
+                name,
+                False,
+                None,
+                f"shapes differ: ours {a.shape}, torch's {b.shape}",
+            )
         if a.size <= _SMALL:
             pair_worst, pair_close = _compare_floats(a.ravel().tolist(), b.ravel().tolist())
         else:
@@ -117,8 +123,7 @@ def compare(ours: Any, theirs: Any, name: str) -> Verdict:
             pair_worst = float(diff.max())
             # numpy.allclose's test, |a − b| ≤ atol + rtol·|b|, with its default tolerances;
             # an infinite difference (∞ against a number, or an overflow) is never close
-            pair_close = (pair_worst < math.inf
-                          and bool((diff <= _ATOL + _RTOL * np.abs(b)).all()))
+            pair_close = pair_worst < math.inf and bool((diff <= _ATOL + _RTOL * np.abs(b)).all())
         worst, close = max(worst, pair_worst), close and pair_close
     return Verdict(reference.torch_version(), name, close, worst)
 

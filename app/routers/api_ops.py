@@ -69,17 +69,29 @@ def _conv_transpose2d(body: ConvTranspose2dRequest, plan: Plan) -> OpResponse:
     return _convolution("conv_transpose2d", body, plans.run_conv_transpose2d(plan, body.method))
 
 
-def _convolution(op: str, body: Conv2dRequest | ConvTranspose2dRequest,
-                 result: NDArray[np.floating]) -> OpResponse:
+def _convolution(
+    op: str, body: Conv2dRequest | ConvTranspose2dRequest, result: NDArray[np.floating]
+) -> OpResponse:
     """The response both convolutions share: output, torch's verdict, the PyTorch code."""
     kwargs = body.kwargs()
     out = finite("output", result)
-    verdict = (verify(op, out, body.input, body.weight, body.bias, **kwargs)
-               if body.verify else None)
-    code = codegen.pytorch_code(op, kwargs, input_ndim=body.input.ndim,
-                                kernel_shape=body.weight.shape, has_bias=body.bias is not None)
-    return respond(op, body.method, out, None, verdict, code,
-                   {"x": body.input, "w": body.weight, "b": body.bias})
+    verdict = verify(op, out, body.input, body.weight, body.bias, **kwargs) if body.verify else None
+    code = codegen.pytorch_code(
+        op,
+        kwargs,
+        input_ndim=body.input.ndim,
+        kernel_shape=body.weight.shape,
+        has_bias=body.bias is not None,
+    )
+    return respond(
+        op,
+        body.method,
+        out,
+        None,
+        verdict,
+        code,
+        {"x": body.input, "w": body.weight, "b": body.bias},
+    )
 
 
 @router.post("/max_pool2d", response_model=OpResponse, summary="2-D max pooling")
@@ -121,8 +133,9 @@ def _avg_pool2d(body: AvgPool2dRequest, _: Plan) -> OpResponse:
     return respond("avg_pool2d", body.method, out, None, verdict, code, {"x": body.input})
 
 
-async def run_sized(plan: Plan, settings: Settings,
-                    compute: Callable[[Body_, Plan], OpResponse], body: Body_) -> Response:
+async def run_sized(
+    plan: Plan, settings: Settings, compute: Callable[[Body_, Plan], OpResponse], body: Body_
+) -> Response:
     """Run ``compute(body, plan)`` on the event loop when the plan is small, else in a thread.
 
     A thread hop costs about as much as a small convolution, so small requests skip it;
@@ -130,8 +143,11 @@ async def run_sized(plan: Plan, settings: Settings,
     serialised here, once, by pydantic: it was built from typed values, so FastAPI's
     second validation of the response would only repeat work.
     """
-    result = (compute(body, plan) if plan.small(settings)
-              else await run_in_threadpool(compute, body, plan))
+    result = (
+        compute(body, plan)
+        if plan.small(settings)
+        else await run_in_threadpool(compute, body, plan)
+    )
     return Response(result.model_dump_json(), media_type="application/json")
 
 
@@ -139,27 +155,48 @@ def reference_block(verdict: Verdict | None) -> Reference | None:
     """The response's ``reference`` from a convcore verdict."""
     if verdict is None:
         return None
-    return Reference(torch=verdict.torch, call=verdict.call, allclose=verdict.allclose,
-                     max_abs_diff=verdict.max_abs_diff, error=verdict.error)
+    return Reference(
+        torch=verdict.torch,
+        call=verdict.call,
+        allclose=verdict.allclose,
+        max_abs_diff=verdict.max_abs_diff,
+        error=verdict.error,
+    )
 
 
 def finite(field: str, array: NDArray[Any]) -> NDArray[Any]:
     """``array``, or a 422 when the result overflowed (JSON has no Infinity)."""
     if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise ApiError(field, f"the {field} overflows float64 (its values exceed about "
-                       "1.8e308); use smaller input values")
+        raise ApiError(
+            field,
+            f"the {field} overflows float64 (its values exceed about "
+            "1.8e308); use smaller input values",
+        )
     return array
 
 
-def respond(op: str, method: str, out: NDArray[Any], indices: NDArray[Any] | None,
-            verdict: Verdict | None, code: str, tensors: dict[str, Any]) -> OpResponse:
+def respond(
+    op: str,
+    method: str,
+    out: NDArray[Any],
+    indices: NDArray[Any] | None,
+    verdict: Verdict | None,
+    code: str,
+    tensors: dict[str, Any],
+) -> OpResponse:
     """Assemble an :class:`OpResponse`; the script only when the tensors are small."""
     given = {name: value for name, value in tensors.items() if value is not None}
     small = sum(np.size(v) for v in given.values()) <= SCRIPT_MAX_VALUES
-    script = (codegen.pytorch_script(code, {k: v.tolist() for k, v in given.items()})
-              if small else None)
+    script = (
+        codegen.pytorch_script(code, {k: v.tolist() for k, v in given.items()}) if small else None
+    )
     return OpResponse(
-        op=op, method=method, shape=list(out.shape), output=out.tolist(),
+        op=op,
+        method=method,
+        shape=list(out.shape),
+        output=out.tolist(),
         indices=None if indices is None else indices.tolist(),
-        reference=reference_block(verdict), pytorch_code=code, pytorch_script=script,
+        reference=reference_block(verdict),
+        pytorch_code=code,
+        pytorch_script=script,
     )

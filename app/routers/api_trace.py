@@ -44,18 +44,23 @@ def conv2d_trace(
     return window(tracer, body, settings, g.in_per_group * g.kernel[0] * g.kernel[1])
 
 
-@router.post("/conv_transpose2d/trace", response_model=TraceResponse,
-             summary="conv_transpose2d, step by step")
+@router.post(
+    "/conv_transpose2d/trace",
+    response_model=TraceResponse,
+    summary="conv_transpose2d, step by step",
+)
 def conv_transpose2d_trace(
-    body: Annotated[ConvTranspose2dTraceRequest,
-                    Body(openapi_examples=examples.CONV_TRANSPOSE2D_TRACE)],
+    body: Annotated[
+        ConvTranspose2dTraceRequest, Body(openapi_examples=examples.CONV_TRANSPOSE2D_TRACE)
+    ],
     settings: SettingsDep,
 ) -> TraceResponse:
     """``view='scatter'``: one step per input value and the kernel it stamps;
     ``view='conv'``: one step per output value of the equivalent direct convolution."""
     plans.plan_conv_transpose2d(body, settings)
-    tracer = trace_conv_transpose2d(body.input, body.weight, body.bias, **body.kwargs(),
-                                    view=body.view)
+    tracer = trace_conv_transpose2d(
+        body.input, body.weight, body.bias, **body.kwargs(), view=body.view
+    )
     g = tracer.geometry
     per_group = g.out_per_group if body.view == "scatter" else g.in_per_group
     return window(tracer, body, settings, per_group * g.kernel[0] * g.kernel[1])
@@ -88,14 +93,19 @@ def _window_taps(kernel_size: Any) -> int:
     return kh * kw
 
 
-def window(tracer: Tracer[Any], body: TraceWindow, settings: Settings, taps: int
-           ) -> TraceResponse:
+def window(tracer: Tracer[Any], body: TraceWindow, settings: Settings, taps: int) -> TraceResponse:
     """Steps ``start`` … ``start + count − 1`` (fewer at the end), within the limits."""
     limits.check("count", "", body.count, settings.max_trace_steps, "max_trace_steps")
-    limits.check("count", f"× {taps} taps per step", body.count * taps,
-                 settings.max_elements, "max_elements")
+    limits.check(
+        "count", f"× {taps} taps per step", body.count * taps, settings.max_elements, "max_elements"
+    )
     # a start past the end reaches tracer.step, whose ConvcoreError names the valid range
     end = max(min(body.start + body.count, tracer.count), body.start + 1)
     steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
-    return TraceResponse(op=tracer.info.op, count=tracer.count, start=body.start,
-                         info=tracer.info.to_dict(), steps=steps)
+    return TraceResponse(
+        op=tracer.info.op,
+        count=tracer.count,
+        start=body.start,
+        info=tracer.info.to_dict(),
+        steps=steps,
+    )

@@ -41,7 +41,10 @@ HTMX = "htmx-2.0.11.min.js"
 
 ROOT = Path(__file__).resolve().parents[2]
 FILTERS: dict[str, Callable[..., Any]] = {
-    "num": fmt.num, "term": fmt.term, "tone": fmt.tone, "numtext": number_text,
+    "num": fmt.num,
+    "term": fmt.term,
+    "tone": fmt.tone,
+    "numtext": number_text,
 }
 
 
@@ -58,8 +61,10 @@ def stepper(request: Request) -> HTMLResponse:
     items = request.query_params.multi_items()
     fields = query_dict(items)
     # a history restore wants the whole page back, even though htmx sends it
-    htmx = (request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-History-Restore-Request") != "true")
+    htmx = (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
     try:
         query = StepperQuery.model_validate(fields)
         field_errors: list[tuple[str, str]] = []
@@ -72,14 +77,17 @@ def stepper(request: Request) -> HTMLResponse:
     base = request.scope.get("root_path", "") + "/"
     env = request.app.state.templates[query.lang]
     gettext = plain_gettext(env)
-    context = _context(config, base, problem, CellTexts.translated(gettext),
-                       request.scope.get("root_path", "")) | {
-        "htmx": htmx, "options": _options(gettext)}
+    context = _context(
+        config, base, problem, CellTexts.translated(gettext), request.scope.get("root_path", "")
+    ) | {"htmx": htmx, "options": _options(gettext)}
     headers = {"Vary": "HX-Request"}
     if htmx and problem is not None:
         # keep the last good views on screen: only the message changes
-        headers |= {"HX-Retarget": "#message", "HX-Reswap": "innerHTML",
-                    "HX-Push-Url": "false" if field_errors else config.url(base)}
+        headers |= {
+            "HX-Retarget": "#message",
+            "HX-Reswap": "innerHTML",
+            "HX-Push-Url": "false" if field_errors else config.url(base),
+        }
         return _render(env, "partials/stepper_message.html", context, headers)
     if htmx:
         headers["HX-Push-Url"] = config.url(base)
@@ -87,8 +95,9 @@ def stepper(request: Request) -> HTMLResponse:
     return _render(env, "stepper.html", context, headers)
 
 
-def _salvage(fields: dict[str, object], err: ValidationError
-             ) -> tuple[StepperQuery, list[tuple[str, str]]]:
+def _salvage(
+    fields: dict[str, object], err: ValidationError
+) -> tuple[StepperQuery, list[tuple[str, str]]]:
     """The query without its invalid fields (they take their defaults), and what was wrong."""
     errors = err.errors(include_url=False)
     bad = {str(e["loc"][0]) for e in errors if e["loc"]}
@@ -104,15 +113,22 @@ def _describe(error: Any) -> str:
     return f"{error['msg']} (got {shown!r})" if value is not None else str(error["msg"])
 
 
-def _context(config: StepperConfig, base: str, problem: Problem | None, texts: CellTexts,
-             root: str) -> dict[str, Any]:
+def _context(
+    config: StepperConfig, base: str, problem: Problem | None, texts: CellTexts, root: str
+) -> dict[str, Any]:
     """Everything the templates read."""
     view = None if problem is not None else build_view(config, texts)
     return {
-        "q": config.query, "config": config, "view": view, "problem": problem,
-        "url": lambda **changes: config.url(base, **changes), "base": base,
-        "static": lambda path: f"{root}/static/{path}", "htmx_file": HTMX,
-        "field_labels": FIELD_LABELS, "axis_labels": AXIS_LABELS,
+        "q": config.query,
+        "config": config,
+        "view": view,
+        "problem": problem,
+        "url": lambda **changes: config.url(base, **changes),
+        "base": base,
+        "static": lambda path: f"{root}/static/{path}",
+        "htmx_file": HTMX,
+        "field_labels": FIELD_LABELS,
+        "axis_labels": AXIS_LABELS,
         "tab_labels": TAB_LABELS,
     }
 
@@ -126,6 +142,7 @@ def _options(gettext: Callable[[str], str]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _render(env: jinja2.Environment, template: str, context: dict[str, Any],
-            headers: dict[str, str]) -> HTMLResponse:
+def _render(
+    env: jinja2.Environment, template: str, context: dict[str, Any], headers: dict[str, str]
+) -> HTMLResponse:
     return HTMLResponse(env.get_template(template).render(context), headers=headers)

@@ -19,14 +19,24 @@ CONV2D: Examples = {
     },
     "strided": {
         "summary": "Sobel x, stride 2, padding 1, by nested loops",
-        "value": {"input": ARANGE_5X5, "weight": SOBEL_X, "stride": 2, "padding": 1,
-                  "method": "loop"},
+        "value": {
+            "input": ARANGE_5X5,
+            "weight": SOBEL_X,
+            "stride": 2,
+            "padding": 1,
+            "method": "loop",
+        },
     },
     "channels": {
         "summary": "Batched, two channels in, one out, bias, reflect padding",
-        "value": {"input": [[TUTORIAL_3X3, TUTORIAL_3X3]],
-                  "weight": [[[[1, 0], [0, 1]], [[0, 1], [1, 0]]]], "bias": [0.5],
-                  "padding": 1, "padding_mode": "reflect", "method": "kernel_matrix"},
+        "value": {
+            "input": [[TUTORIAL_3X3, TUTORIAL_3X3]],
+            "weight": [[[[1, 0], [0, 1]], [[0, 1], [1, 0]]]],
+            "bias": [0.5],
+            "padding": 1,
+            "padding_mode": "reflect",
+            "method": "kernel_matrix",
+        },
     },
 }
 
@@ -38,8 +48,14 @@ CONV_TRANSPOSE2D: Examples = {
     },
     "zero_insert": {
         "summary": "The same through zero insertion and a direct convolution",
-        "value": {"input": [[1, 2], [3, 4]], "weight": [[1, 2], [3, 4]], "stride": 2,
-                  "padding": 1, "output_padding": 1, "method": "zero_insert"},
+        "value": {
+            "input": [[1, 2], [3, 4]],
+            "weight": [[1, 2], [3, 4]],
+            "stride": 2,
+            "padding": 1,
+            "output_padding": 1,
+            "method": "zero_insert",
+        },
     },
 }
 
@@ -51,8 +67,12 @@ MAX_POOL2D: Examples = {
     },
     "indices": {
         "summary": "2×2 windows with the indices of the maxima",
-        "value": {"input": TUTORIAL_4X4, "kernel_size": 2, "return_indices": True,
-                  "method": "loop"},
+        "value": {
+            "input": TUTORIAL_4X4,
+            "kernel_size": 2,
+            "return_indices": True,
+            "method": "loop",
+        },
     },
 }
 
@@ -63,8 +83,12 @@ AVG_POOL2D: Examples = {
     },
     "exclude_padding": {
         "summary": "Padding left out of the divisor",
-        "value": {"input": TUTORIAL_3X3, "kernel_size": 2, "padding": 1,
-                  "count_include_pad": False},
+        "value": {
+            "input": TUTORIAL_3X3,
+            "kernel_size": 2,
+            "padding": 1,
+            "count_include_pad": False,
+        },
     },
 }
 
@@ -91,19 +115,28 @@ KERNEL_MATRIX: Examples = {
 SHAPE: Examples = {
     "conv2d": {
         "summary": "conv2d, stride 2, padding 1",
-        "value": {"op": "conv2d", "input_shape": [1, 3, 32, 32],
-                  "weight_shape": [16, 3, 3, 3], "stride": 2, "padding": 1},
+        "value": {
+            "op": "conv2d",
+            "input_shape": [1, 3, 32, 32],
+            "weight_shape": [16, 3, 3, 3],
+            "stride": 2,
+            "padding": 1,
+        },
     },
     "conv_transpose2d": {
         "summary": "Transposed conv that doubles the size",
-        "value": {"op": "conv_transpose2d", "input_shape": [1, 16, 16, 16],
-                  "weight_shape": [16, 8, 3, 3], "stride": 2, "padding": 1,
-                  "output_padding": 1},
+        "value": {
+            "op": "conv_transpose2d",
+            "input_shape": [1, 16, 16, 16],
+            "weight_shape": [16, 8, 3, 3],
+            "stride": 2,
+            "padding": 1,
+            "output_padding": 1,
+        },
     },
     "max_pool2d": {
         "summary": "max_pool2d with ceil_mode",
-        "value": {"op": "max_pool2d", "input_shape": [5, 5], "kernel_size": 2,
-                  "ceil_mode": True},
+        "value": {"op": "max_pool2d", "input_shape": [5, 5], "kernel_size": 2, "ceil_mode": True},
     },
     "invalid": {
         "summary": "A kernel that does not fit",
@@ -129,23 +162,31 @@ CONV_TRANSPOSE2D_TRACE: Examples = {
     },
     "conv": {
         "summary": "The equivalent direct convolution, output value 5",
-        "value": {"input": [[1, 2], [3, 4]], "weight": [[1, 2], [3, 4]], "stride": 2,
-                  "view": "conv", "start": 5},
+        "value": {
+            "input": [[1, 2], [3, 4]],
+            "weight": [[1, 2], [3, 4]],
+            "stride": 2,
+            "view": "conv",
+            "start": 5,
+        },
     },
 }
 
 MAX_POOL2D_TRACE: Examples = {
     "tutorial": {
         "summary": "The tutorial's pooling example, every step",
-        "value": {"input": TUTORIAL_4X4, "kernel_size": 3, "stride": 2, "padding": 1,
-                  "count": 4},
+        "value": {"input": TUTORIAL_4X4, "kernel_size": 3, "stride": 2, "padding": 1, "count": 4},
     },
 }
 
 AVG_POOL2D_TRACE: Examples = {
     "exclude_padding": {
         "summary": "A corner window with padding left out of the divisor",
-        "value": {"input": TUTORIAL_3X3, "kernel_size": 2, "padding": 1,
-                  "count_include_pad": False},
+        "value": {
+            "input": TUTORIAL_3X3,
+            "kernel_size": 2,
+            "padding": 1,
+            "count_include_pad": False,
+        },
     },
 }

@@ -33,8 +33,10 @@ def _nested(depth: int) -> dict[str, Any]:
 
 def tensor_schema(min_ndim: int, max_ndim: int, description: str) -> dict[str, Any]:
     """JSON schema of a nested list of numbers with ``min_ndim`` to ``max_ndim`` levels."""
-    return {"anyOf": [_nested(d) for d in range(min_ndim, max_ndim + 1)],
-            "description": description}
+    return {
+        "anyOf": [_nested(d) for d in range(min_ndim, max_ndim + 1)],
+        "description": description,
+    }
 
 
 def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np.float64]:
@@ -54,12 +56,15 @@ def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np
     while isinstance(probe, list):
         shape.append(len(probe))
         if not probe:
-            raise ValueError(f"empty array at depth {len(shape)}: every axis needs at least "
-                             "one entry")
+            raise ValueError(
+                f"empty array at depth {len(shape)}: every axis needs at least one entry"
+            )
         probe = probe[0]
     if not min_ndim <= len(shape) <= max_ndim:
-        raise ValueError(f"expected {_ndims(min_ndim, max_ndim)} of nesting, got "
-                         f"{len(shape)} (shape {tuple(shape)})")
+        raise ValueError(
+            f"expected {_ndims(min_ndim, max_ndim)} of nesting, got "
+            f"{len(shape)} (shape {tuple(shape)})"
+        )
     if not _is_grid(value, shape):
         _check_nested(value, shape, "")  # raises, saying where
     try:
@@ -68,8 +73,10 @@ def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np
         raise ValueError("a number is too large for float64 (about 1.8e308)") from None
     if not np.isfinite(array).all():
         where = "".join(f"[{i}]" for i in np.argwhere(~np.isfinite(array))[0])
-        raise ValueError(f"item {where} is {array[tuple(np.argwhere(~np.isfinite(array))[0])]}"
-                         "; only finite numbers are allowed (no NaN or Infinity)")
+        raise ValueError(
+            f"item {where} is {array[tuple(np.argwhere(~np.isfinite(array))[0])]}"
+            "; only finite numbers are allowed (no NaN or Infinity)"
+        )
     return array
 
 
@@ -97,11 +104,15 @@ def _check_nested(value: list[Any], shape: list[int], path: str) -> None:
     first = "[0]" * (path.count("[") + 1)  # the item the shape was read from
     for i, item in enumerate(value):
         if not isinstance(item, list):
-            raise ValueError(f"ragged array: item {path}[{i}] is {_kind(item)}, but item "
-                             f"{first} is a list of {shape[1]}")
+            raise ValueError(
+                f"ragged array: item {path}[{i}] is {_kind(item)}, but item "
+                f"{first} is a list of {shape[1]}"
+            )
         if len(item) != shape[1]:
-            raise ValueError(f"ragged array: item {path}[{i}] has {len(item)} entries, but "
-                             f"item {first} has {shape[1]}")
+            raise ValueError(
+                f"ragged array: item {path}[{i}] has {len(item)} entries, but "
+                f"item {first} has {shape[1]}"
+            )
         _check_nested(item, shape[1:], f"{path}[{i}]")
 
 
@@ -132,8 +143,12 @@ def _tensor(min_ndim: int, max_ndim: int, description: str) -> Any:
     ]
 
 
-ConvInput = _tensor(2, 4, "(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W) "
-                    "with a 2-D kernel; nested lists of finite numbers.")
+ConvInput = _tensor(
+    2,
+    4,
+    "(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W) "
+    "with a 2-D kernel; nested lists of finite numbers.",
+)
 ConvWeight = _tensor(2, 4, "A 4-D weight, or a 2-D (kH, kW) kernel with a 2-D input.")
 
 
@@ -153,9 +168,13 @@ def _parse_bias(value: Any) -> NDArray[np.float64]:
 ConvBias = Annotated[
     NDArray[np.float64],
     PlainValidator(_parse_bias),
-    WithJsonSchema({"anyOf": [_NUMBER, _nested(1)],
-                    "description": "One value per output channel, or one number for the "
-                    "tutorial's 2-D form."}),
+    WithJsonSchema(
+        {
+            "anyOf": [_NUMBER, _nested(1)],
+            "description": "One value per output channel, or one number for the "
+            "tutorial's 2-D form.",
+        }
+    ),
 ]
 PoolInput = _tensor(2, 4, "(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W).")
 UnfoldInput = _tensor(3, 4, "(N, C, H, W) or unbatched (C, H, W), as F.unfold takes.")
@@ -175,31 +194,41 @@ def parse_int_or_pair(value: Any) -> int | tuple[int, ...]:
 _PAIR_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {"type": "integer", "minimum": -INT_BOUND, "maximum": INT_BOUND},
-        {"type": "array", "minItems": 1, "maxItems": 2,
-         "items": {"type": "integer", "minimum": -INT_BOUND, "maximum": INT_BOUND}},
+        {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 2,
+            "items": {"type": "integer", "minimum": -INT_BOUND, "maximum": INT_BOUND},
+        },
     ],
     "description": "An integer, or [height, width].",
 }
 
-IntOrPair = Annotated[int | tuple[int, ...], PlainValidator(parse_int_or_pair),
-                      WithJsonSchema(_PAIR_SCHEMA)]
+IntOrPair = Annotated[
+    int | tuple[int, ...], PlainValidator(parse_int_or_pair), WithJsonSchema(_PAIR_SCHEMA)
+]
 
 
 def _parse_padding(value: Any) -> int | tuple[int, ...] | str:
     if value in ("same", "valid"):
         return str(value)
     if isinstance(value, str):
-        raise ValueError(f"padding must be an integer, [height, width], 'same' or 'valid', "
-                         f"got {value[:20]!r}")
+        raise ValueError(
+            f"padding must be an integer, [height, width], 'same' or 'valid', got {value[:20]!r}"
+        )
     return parse_int_or_pair(value)
 
 
 ConvPadding = Annotated[
     int | tuple[int, ...] | str,
     PlainValidator(_parse_padding),
-    WithJsonSchema({"anyOf": [*_PAIR_SCHEMA["anyOf"], {"enum": ["same", "valid"]}],
-                    "description": "Cells added on each side: an integer, [height, width], "
-                    "'same' (stride 1: keep the size) or 'valid' (none)."}),
+    WithJsonSchema(
+        {
+            "anyOf": [*_PAIR_SCHEMA["anyOf"], {"enum": ["same", "valid"]}],
+            "description": "Cells added on each side: an integer, [height, width], "
+            "'same' (stride 1: keep the size) or 'valid' (none).",
+        }
+    ),
 ]
 
 Int = Annotated[int, Field(strict=True, ge=-INT_BOUND, le=INT_BOUND)]

@@ -62,8 +62,9 @@ class KernelMatrixResponse(BaseModel):
     shape: list[int] = Field(description="(C_out·H_out·W_out, C_in·H·W).")
     output_size: list[int] = Field(description="(H_out, W_out) of the convolution.")
     matrix: TensorOut
-    reference: Reference | None = Field(description="K @ x against torch's conv2d(x) for a "
-                                        "random x; null when verify is false.")
+    reference: Reference | None = Field(
+        description="K @ x against torch's conv2d(x) for a random x; null when verify is false."
+    )
 
 
 Size = Annotated[int, Field(strict=True, ge=1, le=INT_BOUND)]
@@ -120,7 +121,9 @@ class AvgPool2dShapeRequest(_Body):
 
 
 ShapeRequest = Annotated[
-    Conv2dShapeRequest | ConvTranspose2dShapeRequest | MaxPool2dShapeRequest
+    Conv2dShapeRequest
+    | ConvTranspose2dShapeRequest
+    | MaxPool2dShapeRequest
     | AvgPool2dShapeRequest,
     Field(discriminator="op"),
 ]
@@ -140,8 +143,9 @@ class SamePadding(BaseModel):
 
     height: list[int]
     width: list[int]
-    symmetric: bool = Field(description="True when before == after on both axes, so an "
-                            "integer or pair padding does it.")
+    symmetric: bool = Field(
+        description="True when before == after on both axes, so an integer or pair padding does it."
+    )
 
 
 class ShapeResponse(BaseModel):
@@ -152,18 +156,37 @@ class ShapeResponse(BaseModel):
     message: str
     output_shape: list[int] | None
     axes: list[AxisFormulaOut]
-    same_padding: SamePadding | None = Field(None, description="conv2d only; null unless "
-                                             "the stride is 1.")
+    same_padding: SamePadding | None = Field(
+        None, description="conv2d only; null unless the stride is 1."
+    )
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "op": "conv2d", "valid": True, "message": "valid: the output has shape (3, 3)",
-        "output_shape": [3, 3],
-        "axes": [{"axis": "height", "formula": "⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1",
-                  "substituted": "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3", "size": 3},
-                 {"axis": "width", "formula": "⌊(W + 2p − d(k − 1) − 1) / s⌋ + 1",
-                  "substituted": "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3", "size": 3}],
-        "same_padding": None,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "op": "conv2d",
+                    "valid": True,
+                    "message": "valid: the output has shape (3, 3)",
+                    "output_shape": [3, 3],
+                    "axes": [
+                        {
+                            "axis": "height",
+                            "formula": "⌊(H + 2p − d(k − 1) − 1) / s⌋ + 1",
+                            "substituted": "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3",
+                            "size": 3,
+                        },
+                        {
+                            "axis": "width",
+                            "formula": "⌊(W + 2p − d(k − 1) − 1) / s⌋ + 1",
+                            "substituted": "⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3",
+                            "size": 3,
+                        },
+                    ],
+                    "same_padding": None,
+                }
+            ]
+        }
+    )
 
 
 def shape_params(body: Any) -> dict[str, Any]:

@@ -60,8 +60,13 @@ class StepperConfig:
     def params(self) -> dict[str, Any]:
         """The conv2d keyword arguments, as convcore and torch take them."""
         q = self.query
-        return {"stride": (q.sh, q.sw), "padding": self.padding, "dilation": (q.dh, q.dw),
-                "groups": q.groups, "padding_mode": q.mode}
+        return {
+            "stride": (q.sh, q.sw),
+            "padding": self.padding,
+            "dilation": (q.dh, q.dw),
+            "groups": q.groups,
+            "padding_mode": q.mode,
+        }
 
     def fields(self, **changes: Any) -> dict[str, str]:
         """The canonical query: values that differ from the defaults, in a fixed order."""
@@ -150,8 +155,9 @@ def _input(q: StepperQuery, problems: list[tuple[str, str]]) -> NDArray[np.float
     return _typed(q.x, q.xs, shape, "x", problems)
 
 
-def _kernel(q: StepperQuery, problems: list[tuple[str, str]]
-            ) -> tuple[str, tuple[int, int], NDArray[np.float64] | None]:
+def _kernel(
+    q: StepperQuery, problems: list[tuple[str, str]]
+) -> tuple[str, tuple[int, int], NDArray[np.float64] | None]:
     """(effective preset, kernel size, kernel) for the query."""
     kp = q.kp
     presets = kernel_presets()
@@ -161,8 +167,11 @@ def _kernel(q: StepperQuery, problems: list[tuple[str, str]]
             return kp, own, _build(q, own, lambda shape: kernel_pattern(kp, shape))
         # the student resized a preset kernel: from now on it is an edited kernel
         size = (q.kh, q.kw)
-        return "custom", size, _build(q, size, lambda shape: fit_array(
-            kernel_pattern(kp, (*shape[:2], *own)), shape))
+        return (
+            "custom",
+            size,
+            _build(q, size, lambda shape: fit_array(kernel_pattern(kp, (*shape[:2], *own)), shape)),
+        )
     # without a size, a custom kernel keeps the size it was typed in
     typed = q.ks[-2:] if kp == "custom" and q.ks and len(q.ks) == 4 else DEFAULT_KERNEL
     size = (q.kh or typed[0], q.kw or typed[1])
@@ -171,22 +180,33 @@ def _kernel(q: StepperQuery, problems: list[tuple[str, str]]
     return kp, size, _build(q, size, lambda shape: _typed(q.k, q.ks, shape, "k", problems))
 
 
-def _build(q: StepperQuery, size: tuple[int, int],
-           make: Callable[[tuple[int, ...]], NDArray[np.float64]]) -> NDArray[np.float64] | None:
+def _build(
+    q: StepperQuery, size: tuple[int, int], make: Callable[[tuple[int, ...]], NDArray[np.float64]]
+) -> NDArray[np.float64] | None:
     """``make((C_out, C_in/groups, kH, kW))``, or None when groups does not divide C_in."""
     if q.ci % q.groups:
         return None
     return make((q.co, q.ci // q.groups, *size))
 
 
-def _typed(values: list[float], typed_shape: list[int] | None, shape: tuple[int, ...],
-           name: str, problems: list[tuple[str, str]]) -> NDArray[np.float64]:
+def _typed(
+    values: list[float],
+    typed_shape: list[int] | None,
+    shape: tuple[int, ...],
+    name: str,
+    problems: list[tuple[str, str]],
+) -> NDArray[np.float64]:
     """Typed cells, read in the shape they were typed in, resized to ``shape``."""
     source = tuple(typed_shape) if typed_shape else shape
     if not values:
         return np.zeros(shape)
     if len(values) != math.prod(source) or len(source) != len(shape):
-        problems.append((name, f"{len(values)} values for shape "
-                               f"{'×'.join(map(str, source))}, which needs {math.prod(source)}"))
+        problems.append(
+            (
+                name,
+                f"{len(values)} values for shape "
+                f"{'×'.join(map(str, source))}, which needs {math.prod(source)}",
+            )
+        )
         return np.zeros(shape)
     return fit_array(np.asarray(values, dtype=np.float64).reshape(source), shape)

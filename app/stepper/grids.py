@@ -173,8 +173,7 @@ class InputPlane:
     scale: float
 
 
-def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts
-                ) -> list[list[InputCell]]:
+def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[list[InputCell]]:
     """The rows of a padded input grid.
 
     Inner cells are number fields (``name="x"``, in the form); padding cells show the value
@@ -201,23 +200,59 @@ def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts
                 mark = " gap"
             if inner_row and 0 <= col - left < width:
                 i, j = r - top, col - left
-                cells.append(tuple.__new__(InputCell, (
-                    True, numbers.tone(value, plane.scale) + mark, r, col, raw, text, number,
-                    weight, wtext, f"x[{prefix}{i}, {j}]{tap_text}", f"x-{plane.channel}-{i}-{j}",
-                    "")))
+                cells.append(
+                    tuple.__new__(
+                        InputCell,
+                        (
+                            True,
+                            numbers.tone(value, plane.scale) + mark,
+                            r,
+                            col,
+                            raw,
+                            text,
+                            number,
+                            weight,
+                            wtext,
+                            f"x[{prefix}{i}, {j}]{tap_text}",
+                            f"x-{plane.channel}-{i}-{j}",
+                            "",
+                        ),
+                    )
+                )
                 continue
             sy, sx = rows_src[r], cols_src[col]
             src = f"x[{prefix}{sy}, {sx}]" if sy >= 0 and sx >= 0 else ""
-            label = (texts.padding_copies % {"src": src, "v": text} if src
-                     else texts.padding % {"v": text})
-            cells.append(tuple.__new__(InputCell, (False, "pad" + mark, r, col, raw, text, number,
-                                                   weight, wtext, label + tap_text, "", src)))
+            label = (
+                texts.padding_copies % {"src": src, "v": text}
+                if src
+                else texts.padding % {"v": text}
+            )
+            cells.append(
+                tuple.__new__(
+                    InputCell,
+                    (
+                        False,
+                        "pad" + mark,
+                        r,
+                        col,
+                        raw,
+                        text,
+                        number,
+                        weight,
+                        wtext,
+                        label + tap_text,
+                        "",
+                        src,
+                    ),
+                )
+            )
         rows.append(cells)
     return rows
 
 
-def kernel_cells(values: list[list[float]], base: int, prefix: tuple[int, ...], scale: float,
-                 numbers: Numbers) -> list[list[KernelCell]]:
+def kernel_cells(
+    values: list[list[float]], base: int, prefix: tuple[int, ...], scale: float, numbers: Numbers
+) -> list[list[KernelCell]]:
     """The rows of one kernel grid: a number field per weight (``name="k"``).
 
     ``base`` is the flat index of the grid's first weight in the whole kernel (the fields'
@@ -225,14 +260,29 @@ def kernel_cells(values: list[list[float]], base: int, prefix: tuple[int, ...], 
     """
     head = "".join(f"{p}, " for p in prefix)
     width = len(values[0]) if values else 0
-    return [[KernelCell(numbers.tone(value, scale), numbers.text(value)[1],
-                        f"k-{base + r * width + c}", f"w[{head}{r}, {c}]")
-             for c, value in enumerate(line)]
-            for r, line in enumerate(values)]
+    return [
+        [
+            KernelCell(
+                numbers.tone(value, scale),
+                numbers.text(value)[1],
+                f"k-{base + r * width + c}",
+                f"w[{head}{r}, {c}]",
+            )
+            for c, value in enumerate(line)
+        ]
+        for r, line in enumerate(values)
+    ]
 
 
-def output_cells(values: list[list[float]], first: int, t: int, prefix: tuple[int, ...],
-                 scale: float, numbers: Numbers, texts: CellTexts) -> list[list[OutputCell]]:
+def output_cells(
+    values: list[list[float]],
+    first: int,
+    t: int,
+    prefix: tuple[int, ...],
+    scale: float,
+    numbers: Numbers,
+    texts: CellTexts,
+) -> list[list[OutputCell]]:
     """The rows of one output grid: steps before ``t`` filled, ``t`` marked.
 
     ``first`` is the number of the step that computes the grid's first cell.
@@ -246,23 +296,43 @@ def output_cells(values: list[list[float]], first: int, t: int, prefix: tuple[in
             number = first + y * width + x
             cell = f"y[{head}{y}, {x}]"
             if number > t:
-                cells.append(tuple.__new__(OutputCell, ("todo", True, False, "todo", y, x, "", "",
-                                                        f"{cell}: {texts.not_yet}")))
+                cells.append(
+                    tuple.__new__(
+                        OutputCell,
+                        ("todo", True, False, "todo", y, x, "", "", f"{cell}: {texts.not_yet}"),
+                    )
+                )
                 continue
             text, raw = numbers.text(value)
             current = number == t
             state = "current" if current else "done"
             label = f"{cell} = {text} ({texts.this_step})" if current else f"{cell} = {text}"
-            cells.append(tuple.__new__(OutputCell, (
-                state, False, current, f"{numbers.tone(value, scale)} {state}", y, x, raw, text,
-                label)))
+            cells.append(
+                tuple.__new__(
+                    OutputCell,
+                    (
+                        state,
+                        False,
+                        current,
+                        f"{numbers.tone(value, scale)} {state}",
+                        y,
+                        x,
+                        raw,
+                        text,
+                        label,
+                    ),
+                )
+            )
         rows.append(cells)
     return rows
 
 
-def value_cells(values: Sequence[float], numbers: Numbers,
-                classes: Callable[[int, float], str] | None = None,
-                columns: Sequence[int] | None = None) -> list[ValueCell]:
+def value_cells(
+    values: Sequence[float],
+    numbers: Numbers,
+    classes: Callable[[int, float], str] | None = None,
+    columns: Sequence[int] | None = None,
+) -> list[ValueCell]:
     """Cells showing ``values``.
 
     ``classes(i, value)`` gives a cell's class, ``columns`` the cells' ``data-col``.
@@ -270,28 +340,45 @@ def value_cells(values: Sequence[float], numbers: Numbers,
     cells = []
     for i, value in enumerate(values):
         text, raw = numbers.text(value)
-        cells.append(tuple.__new__(ValueCell, (classes(i, value) if classes is not None else "",
-                                               str(columns[i]) if columns is not None else "",
-                                               raw, text)))
+        cells.append(
+            tuple.__new__(
+                ValueCell,
+                (
+                    classes(i, value) if classes is not None else "",
+                    str(columns[i]) if columns is not None else "",
+                    raw,
+                    text,
+                ),
+            )
+        )
     return cells
 
 
-def value_rows(plane: Sequence[Sequence[float]], numbers: Numbers,
-               classes: Callable[[int, float], str] | None = None) -> list[list[ValueCell]]:
+def value_rows(
+    plane: Sequence[Sequence[float]],
+    numbers: Numbers,
+    classes: Callable[[int, float], str] | None = None,
+) -> list[list[ValueCell]]:
     """Rows of :func:`value_cells`."""
     return [value_cells(line, numbers, classes) for line in plane]
 
 
 def terms(taps: Sequence[ConvTap], numbers: Numbers) -> list[Term]:
     """The step's products, ``0×1``, each marked when its input is padding."""
-    return [Term("term padterm" if tap.kind == "padding" else "term",
-                 numbers.text(tap.value)[1], numbers.text(tap.weight)[1],
-                 f"{term(tap.value)}×{term(tap.weight)}")
-            for tap in taps]
+    return [
+        Term(
+            "term padterm" if tap.kind == "padding" else "term",
+            numbers.text(tap.value)[1],
+            numbers.text(tap.weight)[1],
+            f"{term(tap.value)}×{term(tap.weight)}",
+        )
+        for tap in taps
+    ]
 
 
-def tap_rows(taps: Sequence[ConvTap], channels: bool, numbers: Numbers, texts: CellTexts
-             ) -> list[TapRow]:
+def tap_rows(
+    taps: Sequence[ConvTap], channels: bool, numbers: Numbers, texts: CellTexts
+) -> list[TapRow]:
     """The loop tab's table: each tap's indices, where it reads, its product and sum.
 
     With several input ``channels``, the padded cell and the cell read start with the
@@ -305,11 +392,19 @@ def tap_rows(taps: Sequence[ConvTap], channels: bool, numbers: Numbers, texts: C
         else:
             where = head + ", ".join(map(str, tap.source))
             reads = f"{texts.copy_of} {where}" if tap.kind == "padding" else where
-        rows.append(TapRow(
-            tap.kind, number, ", ".join(map(str, tap.kernel)),
-            head + ", ".join(map(str, tap.padded)), reads, numbers.text(tap.value)[0],
-            numbers.text(tap.weight)[0], numbers.text(tap.product)[0],
-            numbers.text(tap.running_sum)[0]))
+        rows.append(
+            TapRow(
+                tap.kind,
+                number,
+                ", ".join(map(str, tap.kernel)),
+                head + ", ".join(map(str, tap.padded)),
+                reads,
+                numbers.text(tap.value)[0],
+                numbers.text(tap.weight)[0],
+                numbers.text(tap.product)[0],
+                numbers.text(tap.running_sum)[0],
+            )
+        )
     return rows
 
 

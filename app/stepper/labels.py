@@ -34,24 +34,49 @@ KERNEL_LABELS = {
 }
 
 FIELD_LABELS = {
-    "h": N_("input height"), "w": N_("input width"), "ci": N_("input channels"),
-    "co": N_("output channels"), "groups": N_("groups"), "xp": N_("input"),
-    "seed": N_("seed"), "x": N_("input values"), "xs": N_("input values"),
-    "kp": N_("kernel"), "kp0": N_("kernel"), "kh": N_("kernel height"),
-    "kw": N_("kernel width"), "k": N_("kernel values"), "ks": N_("kernel values"),
-    "sh": N_("stride (rows)"), "sw": N_("stride (columns)"), "pad": N_("padding"),
-    "ph": N_("padding (rows)"), "pw": N_("padding (columns)"), "dh": N_("dilation (rows)"),
-    "dw": N_("dilation (columns)"), "mode": N_("padding mode"), "bias": N_("bias"),
-    "b": N_("bias values"), "flip": N_("true convolution"), "tab": N_("method"),
-    "t": N_("step"), "lang": N_("language"),
+    "h": N_("input height"),
+    "w": N_("input width"),
+    "ci": N_("input channels"),
+    "co": N_("output channels"),
+    "groups": N_("groups"),
+    "xp": N_("input"),
+    "seed": N_("seed"),
+    "x": N_("input values"),
+    "xs": N_("input values"),
+    "kp": N_("kernel"),
+    "kp0": N_("kernel"),
+    "kh": N_("kernel height"),
+    "kw": N_("kernel width"),
+    "k": N_("kernel values"),
+    "ks": N_("kernel values"),
+    "sh": N_("stride (rows)"),
+    "sw": N_("stride (columns)"),
+    "pad": N_("padding"),
+    "ph": N_("padding (rows)"),
+    "pw": N_("padding (columns)"),
+    "dh": N_("dilation (rows)"),
+    "dw": N_("dilation (columns)"),
+    "mode": N_("padding mode"),
+    "bias": N_("bias"),
+    "b": N_("bias values"),
+    "flip": N_("true convolution"),
+    "tab": N_("method"),
+    "t": N_("step"),
+    "lang": N_("language"),
 }
 
 AXIS_LABELS = {"height": N_("height"), "width": N_("width")}
 
 MODE_LABELS = {
-    "zeros": N_("zeros"), "reflect": N_("reflect"), "replicate": N_("replicate"),
+    "zeros": N_("zeros"),
+    "reflect": N_("reflect"),
+    "replicate": N_("replicate"),
     "circular": N_("circular"),
 }
 
-TAB_LABELS = {"loop": N_("Loop"), "im2col": N_("im2col"), "kmatrix": N_("Kernel matrix"),
-              "torch": N_("PyTorch")}
+TAB_LABELS = {
+    "loop": N_("Loop"),
+    "im2col": N_("im2col"),
+    "kmatrix": N_("Kernel matrix"),
+    "torch": N_("PyTorch"),
+}

@@ -108,5 +108,7 @@ def query_dict(items: Iterable[tuple[str, str]]) -> dict[str, object]:
         else:
             scalars[name] = value
     # a shape is one field: an empty one means "none", not an empty shape
-    return {**scalars, **{name: values for name, values in lists.items()
-                          if values or name not in ("xs", "ks")}}
+    return {
+        **scalars,
+        **{name: values for name, values in lists.items() if values or name not in ("xs", "ks")},
+    }

@@ -150,11 +150,26 @@ def check(config: StepperConfig) -> Problem | None:
     """The reasons this configuration cannot be computed, or None when it can."""
     q = config.query
     cig = q.ci // q.groups if q.ci % q.groups == 0 else 1
-    report = conv2d_shape((q.ci, q.h, q.w), (q.co, cig, *config.kernel_size), (q.sh, q.sw),
-                          config.padding, (q.dh, q.dw), q.groups if q.ci % q.groups == 0 else 1,
-                          q.mode)
-    advice = conv2d_advice(q.ci, q.co, q.groups, (q.h, q.w), config.kernel_size, (q.sh, q.sw),
-                           config.padding, (q.dh, q.dw), q.mode)
+    report = conv2d_shape(
+        (q.ci, q.h, q.w),
+        (q.co, cig, *config.kernel_size),
+        (q.sh, q.sw),
+        config.padding,
+        (q.dh, q.dw),
+        q.groups if q.ci % q.groups == 0 else 1,
+        q.mode,
+    )
+    advice = conv2d_advice(
+        q.ci,
+        q.co,
+        q.groups,
+        (q.h, q.w),
+        config.kernel_size,
+        (q.sh, q.sw),
+        config.padding,
+        (q.dh, q.dw),
+        q.mode,
+    )
     if not advice and not config.problems and report.valid:
         return None
     message = report.message if not report.valid else ""
@@ -176,19 +191,26 @@ def build_view(config: StepperConfig, texts: CellTexts) -> StepperView:
     t = min(q.t, tracer.count - 1)
     step = tracer.step(t)
     method = TAB_METHODS[q.tab]
-    out = cc.conv2d(config.x, weight, config.bias, **params,
-                    method=method).astype(np.float64, copy=False)  # (C_out, Ho, Wo)
+    out = cc.conv2d(config.x, weight, config.bias, **params, method=method).astype(
+        np.float64, copy=False
+    )  # (C_out, Ho, Wo)
     padded = g.pad(config.x[None])[0]  # (C_in, Hp, Wp)
     scales = _scales(config.x, weight, out)
     numbers = Numbers()
     view = StepperView(
-        count=tracer.count, t=t, step=step, out_size=g.out_size, padded_size=g.padded_size,
-        pads=g.pads, inputs=_input_grids(g, padded, step, scales["input"], numbers, texts),
+        count=tracer.count,
+        t=t,
+        step=step,
+        out_size=g.out_size,
+        padded_size=g.padded_size,
+        pads=g.pads,
+        inputs=_input_grids(g, padded, step, scales["input"], numbers, texts),
         kernels=_kernel_grids(config, step, scales["kernel"], numbers),
         outputs=_output_grids(g, out, t, scales["output"], numbers, texts),
         terms=grids.terms(step.taps, numbers),
         axes=conv2d_shape((q.ci, q.h, q.w), weight.shape, **params).axes,
-        scales=scales, method=method,
+        scales=scales,
+        method=method,
     )
     if q.tab == "loop":
         return replace(view, taps=grids.tap_rows(step.taps, q.ci > 1, numbers, texts))
@@ -202,12 +224,19 @@ def build_view(config: StepperConfig, texts: CellTexts) -> StepperView:
 def _scales(*arrays: NDArray[np.float64]) -> dict[str, float]:
     """The largest magnitude of each grid's values: the end of its colour scale."""
     names = ("input", "kernel", "output")
-    return {name: float(np.max(np.abs(a), initial=0.0)) for name, a in
-            zip(names, arrays, strict=True)}
+    return {
+        name: float(np.max(np.abs(a), initial=0.0)) for name, a in zip(names, arrays, strict=True)
+    }
 
 
-def _input_grids(g: cc.Conv2dGeometry, padded: NDArray[np.float64], step: ConvStep,
-                 scale: float, numbers: Numbers, texts: CellTexts) -> list[InputGrid]:
+def _input_grids(
+    g: cc.Conv2dGeometry,
+    padded: NDArray[np.float64],
+    step: ConvStep,
+    scale: float,
+    numbers: Numbers,
+    texts: CellTexts,
+) -> list[InputGrid]:
     """Padded input grids with the step's taps, weights and dilation gaps marked."""
     rows_map, cols_map = g.source_maps()
     sources = (rows_map.tolist(), cols_map.tolist())
@@ -216,22 +245,34 @@ def _input_grids(g: cc.Conv2dGeometry, padded: NDArray[np.float64], step: ConvSt
         taps.setdefault(tap.channel, {})[tap.padded] = (number, tap.weight)
     top, left = step.origin
     # the window's span; dilation gaps are the cells inside it that are not taps
-    window = (top, top + cc.dilated_extent(g.kernel[0], g.dilation[0]),
-              left, left + cc.dilated_extent(g.kernel[1], g.dilation[1]))
+    window = (
+        top,
+        top + cc.dilated_extent(g.kernel[0], g.dilation[0]),
+        left,
+        left + cc.dilated_extent(g.kernel[1], g.dilation[1]),
+    )
     made = []
     for c, values in enumerate(padded.tolist()):  # values: (Hp, Wp)
         group = c // g.in_per_group
         active = group == step.group
         plane = grids.InputPlane(
-            channel=c, prefix=(c,) if g.in_channels > 1 else (), values=values,
-            sources=sources, pads=(g.pads[0], g.pads[2]), size=g.in_size,
-            taps=taps.get(c, {}), span=window if active else (0, 0, 0, 0), scale=scale)
+            channel=c,
+            prefix=(c,) if g.in_channels > 1 else (),
+            values=values,
+            sources=sources,
+            pads=(g.pads[0], g.pads[2]),
+            size=g.in_size,
+            taps=taps.get(c, {}),
+            span=window if active else (0, 0, 0, 0),
+            scale=scale,
+        )
         made.append(InputGrid(c, group, active, grids.input_cells(plane, numbers, texts)))
     return made
 
 
-def _kernel_grids(config: StepperConfig, step: ConvStep, scale: float, numbers: Numbers
-                  ) -> list[KernelGrid]:
+def _kernel_grids(
+    config: StepperConfig, step: ConvStep, scale: float, numbers: Numbers
+) -> list[KernelGrid]:
     """One editable grid per (output channel, input channel of its group)."""
     kernel = config.kernel
     if kernel is None:
@@ -243,26 +284,45 @@ def _kernel_grids(config: StepperConfig, step: ConvStep, scale: float, numbers: 
     for o, planes in enumerate(kernel.tolist()):  # planes: (C_in/groups, kH, kW)
         group = o // per_group
         for i, values in enumerate(planes):
-            rows = grids.kernel_cells(values, (o * cig + i) * kh * kw,
-                                     (o, i) if several else (), scale, numbers)
+            rows = grids.kernel_cells(
+                values, (o * cig + i) * kh * kw, (o, i) if several else (), scale, numbers
+            )
             made.append(KernelGrid(o, i, group * cig + i, group, o == step.index[1], rows))
     return made
 
 
-def _output_grids(g: cc.Conv2dGeometry, out: NDArray[np.float64], t: int, scale: float,
-                  numbers: Numbers, texts: CellTexts) -> list[OutputGrid]:
+def _output_grids(
+    g: cc.Conv2dGeometry,
+    out: NDArray[np.float64],
+    t: int,
+    scale: float,
+    numbers: Numbers,
+    texts: CellTexts,
+) -> list[OutputGrid]:
     """Output grids: values of the steps done, the current one marked, the rest to come."""
     oh, ow = g.out_size
     current = t // (oh * ow)
     several = g.out_channels > 1
-    return [OutputGrid(o, o // g.out_per_group, o == current,
-                       grids.output_cells(values, o * oh * ow, t, (o,) if several else (), scale,
-                                         numbers, texts))
-            for o, values in enumerate(out.tolist())]  # values: (Ho, Wo)
+    return [
+        OutputGrid(
+            o,
+            o // g.out_per_group,
+            o == current,
+            grids.output_cells(
+                values, o * oh * ow, t, (o,) if several else (), scale, numbers, texts
+            ),
+        )
+        for o, values in enumerate(out.tolist())
+    ]  # values: (Ho, Wo)
 
 
-def _im2col(config: StepperConfig, g: cc.Conv2dGeometry, padded: NDArray[np.float64],
-            step: ConvStep, numbers: Numbers) -> Im2colView:
+def _im2col(
+    config: StepperConfig,
+    g: cc.Conv2dGeometry,
+    padded: NDArray[np.float64],
+    step: ConvStep,
+    numbers: Numbers,
+) -> Im2colView:
     """im2col of the mode-padded input (padding 0: it is padded already)."""
     cols = cc.unfold(padded, g.kernel, g.dilation, 0, g.stride)  # (C_in·kH·kW, Ho·Wo)
     n_rows, n_cols = cols.shape
@@ -277,20 +337,32 @@ def _im2col(config: StepperConfig, g: cc.Conv2dGeometry, padded: NDArray[np.floa
     def current(i: int, _value: float) -> str:
         return "current" if i == here else ""
 
-    rows = [MatrixRow("used" if r in used else "unused", "", f"{r // (kh * kw)}, {r // kw % kh}, "
-                      f"{r % kw}", grids.value_cells(values, numbers, current, shown))
-            for r, values in enumerate(cols[:, shown].tolist())]  # values: (len(shown),)
+    rows = [
+        MatrixRow(
+            "used" if r in used else "unused",
+            "",
+            f"{r // (kh * kw)}, {r // kw % kh}, {r % kw}",
+            grids.value_cells(values, numbers, current, shown),
+        )
+        for r, values in enumerate(cols[:, shown].tolist())
+    ]  # values: (len(shown),)
     weight = config.weight
     if weight is None:
         raise cc.ConvcoreError("the kernel is undefined")  # build_view returned early
     product = grids.products((tap.weight, tap.value) for tap in step.taps)
-    return Im2colView((n_rows, n_cols), shown, column, rows,
-                      grids.value_cells(weight[step.index[1]].ravel().tolist(), numbers),
-                      product)
+    return Im2colView(
+        (n_rows, n_cols),
+        shown,
+        column,
+        rows,
+        grids.value_cells(weight[step.index[1]].ravel().tolist(), numbers),
+        product,
+    )
 
 
-def _kernel_matrix(config: StepperConfig, weight: NDArray[np.float64], step: ConvStep,
-                   numbers: Numbers) -> KernelMatrixView:
+def _kernel_matrix(
+    config: StepperConfig, weight: NDArray[np.float64], step: ConvStep, numbers: Numbers
+) -> KernelMatrixView:
     """The kernel matrix (whole when small) and the current row laid out like the input."""
     q = config.query
     row = step.kernel_row
@@ -298,19 +370,35 @@ def _kernel_matrix(config: StepperConfig, weight: NDArray[np.float64], step: Con
     matrix = None
     if rows * cols <= FULL_MATRIX:
         params = config.params()
-        full = cc.kernel_matrix(weight, (q.h, q.w), params["stride"], params["padding"],
-                                params["dilation"], q.groups, padding_mode=q.mode)
-        matrix = [MatrixRow("current" if i == row.row else "", str(i), str(i),
-                            grids.value_cells(values, numbers, _zero_or_not))
-                  for i, values in enumerate(full.tolist())]
+        full = cc.kernel_matrix(
+            weight,
+            (q.h, q.w),
+            params["stride"],
+            params["padding"],
+            params["dilation"],
+            q.groups,
+            padding_mode=q.mode,
+        )
+        matrix = [
+            MatrixRow(
+                "current" if i == row.row else "",
+                str(i),
+                str(i),
+                grids.value_cells(values, numbers, _zero_or_not),
+            )
+            for i, values in enumerate(full.tolist())
+        ]
     dense = np.zeros(cols)
     for column, value in row.entries:
         dense[column] = value
     x_flat = config.x.ravel()
-    planes = cast(list[list[list[float]]],
-                  dense.reshape(config.x.shape).tolist())  # (C, H, W) like the input
+    planes = cast(
+        list[list[list[float]]], dense.reshape(config.x.shape).tolist()
+    )  # (C, H, W) like the input
     return KernelMatrixView(
-        shape=row.shape, row=row.row, matrix=matrix,
+        shape=row.shape,
+        row=row.row,
+        matrix=matrix,
         row_grids=[grids.value_rows(plane, numbers, _zero_or_not) for plane in planes],
         x_flat=grids.value_cells(x_flat.tolist(), numbers),
         product=grids.products((value, float(x_flat[column])) for column, value in row.entries),
@@ -322,8 +410,9 @@ def _zero_or_not(_i: int, value: float) -> str:
     return "zero" if value == 0 else "nz"
 
 
-def _torch(config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.float64],
-           numbers: Numbers) -> TorchView:
+def _torch(
+    config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.float64], numbers: Numbers
+) -> TorchView:
     """The same convolution through torch, and the code that computes it."""
     q = config.query
     params = config.params()
@@ -334,8 +423,13 @@ def _torch(config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.f
     theirs = theirs[None] if two_d else theirs  # (C_out, Ho, Wo)
     # the API's check (numpy.allclose, max |Δ|), so page and API judge torch alike
     verdict = compare(out, theirs, "torch.nn.functional.conv2d")
-    code = pytorch_code("conv2d", params, input_ndim=x.ndim, kernel_shape=weight.shape,
-                        has_bias=config.bias is not None)
+    code = pytorch_code(
+        "conv2d",
+        params,
+        input_ndim=x.ndim,
+        kernel_shape=weight.shape,
+        has_bias=config.bias is not None,
+    )
     tensors: dict[str, Any] = {"x": x.tolist(), "w": w.tolist()}
     if config.bias is not None:
         tensors["b"] = config.bias.tolist()
@@ -345,6 +439,11 @@ def _torch(config: StepperConfig, weight: NDArray[np.float64], out: NDArray[np.f
         return numbers.tone(value, scale)
 
     max_diff = math.inf if verdict.max_abs_diff is None else verdict.max_abs_diff
-    return TorchView(code, pytorch_script(code, tensors), reference.torch_version(),
-                     [grids.value_rows(plane, numbers, band) for plane in theirs.tolist()],
-                     max_diff, verdict.allclose)
+    return TorchView(
+        code,
+        pytorch_script(code, tensors),
+        reference.torch_version(),
+        [grids.value_rows(plane, numbers, band) for plane in theirs.tolist()],
+        max_diff,
+        verdict.allclose,
+    )

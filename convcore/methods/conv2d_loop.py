@@ -23,7 +23,11 @@ def conv2d_loop(
                 for ox in range(ow):
                     top, left = oy * sh, ox * sw
                     # the taps under the window, dilation gaps skipped: (C_in/groups, kH, kW)
-                    window = padded[n, channels, top : top + dh * (kh - 1) + 1 : dh,
-                                    left : left + dw * (kw - 1) + 1 : dw]
+                    window = padded[
+                        n,
+                        channels,
+                        top : top + dh * (kh - 1) + 1 : dh,
+                        left : left + dw * (kw - 1) + 1 : dw,
+                    ]
                     out[n, oc, oy, ox] = np.sum(window * weight[oc])
     return out

@@ -42,7 +42,9 @@ def _window_max(
 
 
 def avg_pool2d_loop(
-    x: NDArray[np.floating], g: Pool2dGeometry, count_include_pad: bool,
+    x: NDArray[np.floating],
+    g: Pool2dGeometry,
+    count_include_pad: bool,
     divisor_override: int | None,
 ) -> NDArray[np.floating]:
     """Sum of each window divided by its cell count (or by ``divisor_override``)."""
@@ -51,9 +53,11 @@ def avg_pool2d_loop(
     out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
     for n, c, oy, ox in np.ndindex(out.shape):
         window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
-        divisor = (int(g.window_cells(oy, ox, count_include_pad)) if divisor_override is None
-                   else divisor_override)
+        divisor = (
+            int(g.window_cells(oy, ox, count_include_pad))
+            if divisor_override is None
+            else divisor_override
+        )
         with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
             out[n, c, oy, ox] = window.sum() / divisor
     return out
-

@@ -30,7 +30,9 @@ def max_pool2d_window(
 
 
 def avg_pool2d_window(
-    x: NDArray[np.floating], g: Pool2dGeometry, count_include_pad: bool,
+    x: NDArray[np.floating],
+    g: Pool2dGeometry,
+    count_include_pad: bool,
     divisor_override: int | None,
 ) -> NDArray[np.floating]:
     """Sum over the taps of all windows, divided by each window's cell count."""
@@ -54,8 +56,8 @@ def _taps(padded: NDArray[np.floating], g: Pool2dGeometry) -> NDArray[np.floatin
 def _tap_sources(g: Pool2dGeometry) -> NDArray[np.intp]:
     """Flat input index of every tap of every window: ``(kH·kW, H_out, W_out)``."""
     (kh, kw), (sh, sw), (dh, dw), (ph, pw) = g.kernel, g.stride, g.dilation, g.padding
-    i, j, oy, ox = np.ix_(np.arange(kh), np.arange(kw), np.arange(g.out_size[0]),
-                          np.arange(g.out_size[1]))
+    i, j, oy, ox = np.ix_(
+        np.arange(kh), np.arange(kw), np.arange(g.out_size[0]), np.arange(g.out_size[1])
+    )
     flat = (oy * sh - ph + i * dh) * g.in_size[1] + (ox * sw - pw + j * dw)
     return flat.reshape(kh * kw, *g.out_size)  # (kH, kW, H_out, W_out) → (T, H_out, W_out)
-

@@ -28,6 +28,7 @@ def conv_transpose2d_col2im(
     values = x.reshape(n, g.groups, g.in_per_group, height * width)  # (N, G, C_in/G, H·W)
     cols = np.matmul(kernels, values)  # (N, G, C_out/G·kH·kW, H·W)
     cols = cols.reshape(n, g.out_channels * kh * kw, height * width)  # (N, C_out·kH·kW, L)
-    canvas = columns_to_image(cols, g.out_channels, g.canvas_size, g.kernel, g.stride,
-                              g.dilation, g.in_size)
+    canvas = columns_to_image(
+        cols, g.out_channels, g.canvas_size, g.kernel, g.stride, g.dilation, g.in_size
+    )
     return g.crop(canvas)

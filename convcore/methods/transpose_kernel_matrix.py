@@ -23,8 +23,9 @@ def transposed_kernel_matrix(
     size with the same weight, stride, padding, dilation and groups: conv2d's weight layout
     ``(C_out_fwd, C_in_fwd/groups, …)`` is exactly this weight's ``(C_in, C_out/groups, …)``.
     """
-    forward = conv2d_geometry((1, g.out_channels, *g.out_size), weight.shape, g.stride,
-                              g.padding, g.dilation, g.groups)
+    forward = conv2d_geometry(
+        (1, g.out_channels, *g.out_size), weight.shape, g.stride, g.padding, g.dilation, g.groups
+    )
     matrix = build_kernel_matrix(weight, forward)  # (C_in·Hf·Wf, C_out·H_out·W_out)
     # with output_padding ≥ stride (allowed when below the dilation) the forward conv has
     # extra positions past the input's end: only the first H×W are adjoint to the input

@@ -31,7 +31,7 @@ def conv_transpose2d_scatter(
             # each output channel's stamp sums its group's input channels: (N, G, C_out/G, kH, kW)
             stamp = np.einsum("ngc,gcokl->ngokl", grouped_x[:, :, :, i, j], grouped_w)
             top, left = i * sh, j * sw
-            canvas[:, :, top : top + dh * (kh - 1) + 1 : dh,
-                   left : left + dw * (kw - 1) + 1 : dw] += stamp.reshape(n, g.out_channels,
-                                                                          kh, kw)
+            canvas[
+                :, :, top : top + dh * (kh - 1) + 1 : dh, left : left + dw * (kw - 1) + 1 : dw
+            ] += stamp.reshape(n, g.out_channels, kh, kw)
     return g.crop(canvas)

@@ -30,8 +30,12 @@ def spread_and_pad(x: NDArray[np.floating], g: ConvTranspose2dGeometry) -> NDArr
     frame = np.zeros((*x.shape[:2], frame_h, frame_w), dtype=x.dtype)
     top, left = max(before[0], 0), max(before[1], 0)
     frame[:, :, top : top + spread_h : sh, left : left + spread_w : sw] = x
-    return frame[:, :, max(-before[0], 0) : frame_h - max(-after[0], 0),
-                 max(-before[1], 0) : frame_w - max(-after[1], 0)]
+    return frame[
+        :,
+        :,
+        max(-before[0], 0) : frame_h - max(-after[0], 0),
+        max(-before[1], 0) : frame_w - max(-after[1], 0),
+    ]
 
 
 def flipped_conv_weight(weight: NDArray[np.floating], groups: int) -> NDArray[np.floating]:
@@ -49,6 +53,7 @@ def conv_transpose2d_zero_insert(
     """Run conv2d (im2col, stride 1) on the spread, padded input with the flipped kernel."""
     spread = spread_and_pad(x, g)
     conv_weight = flipped_conv_weight(weight, g.groups)
-    forward = conv2d_geometry(spread.shape, conv_weight.shape, stride=1, padding=0,
-                              dilation=g.dilation, groups=g.groups)
+    forward = conv2d_geometry(
+        spread.shape, conv_weight.shape, stride=1, padding=0, dilation=g.dilation, groups=g.groups
+    )
     return conv2d_im2col(spread, conv_weight, forward)

@@ -68,8 +68,9 @@ def trace_conv2d(
     ((0, 0.0), (1, 1.0), (3, 2.0), (4, 3.0))
     """
     args = batch_conv_args(input, weight, bias, "conv2d")
-    geometry = conv2d_geometry(args.x.shape, args.weight.shape, stride, padding, dilation,
-                               groups, padding_mode)
+    geometry = conv2d_geometry(
+        args.x.shape, args.weight.shape, stride, padding, dilation, groups, padding_mode
+    )
     check_bias(args.bias, geometry.out_channels, args.weight.shape)
     return Conv2dTracer(args.x, args.weight, args.bias, geometry, layout_of(args.restore))
 
@@ -78,18 +79,30 @@ class Conv2dTracer(Tracer[ConvStep]):
     """Steps of one conv2d configuration; build it with :func:`trace_conv2d`."""
 
     def __init__(
-        self, x: NDArray[np.floating], weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None, geometry: Conv2dGeometry, layout: str,
+        self,
+        x: NDArray[np.floating],
+        weight: NDArray[np.floating],
+        bias: NDArray[np.floating] | None,
+        geometry: Conv2dGeometry,
+        layout: str,
     ) -> None:
         g = geometry
         oh, ow = g.out_size
         step_shape = (x.shape[0], g.out_channels, oh, ow)
-        super().__init__(TraceInfo(
-            op="conv2d", view="output", count=int(np.prod(step_shape)),
-            step_axes=("n", "c_out", "oy", "ox"), step_shape=step_shape,
-            input_shape=shape4(x.shape), output_shape=shape4(step_shape), layout=layout,
-            grid_size=g.padded_size, bias=bias_tuple(bias),
-        ))
+        super().__init__(
+            TraceInfo(
+                op="conv2d",
+                view="output",
+                count=int(np.prod(step_shape)),
+                step_axes=("n", "c_out", "oy", "ox"),
+                step_shape=step_shape,
+                input_shape=shape4(x.shape),
+                output_shape=shape4(step_shape),
+                layout=layout,
+                grid_size=g.padded_size,
+                bias=bias_tuple(bias),
+            )
+        )
         self.geometry = g
         self._x, self._weight, self._bias = x, weight, bias
         self._rows_map, self._cols_map = g.source_maps()
@@ -108,8 +121,7 @@ class Conv2dTracer(Tracer[ConvStep]):
         channels = group * g.in_per_group + self._tap_c
         has_source = (src_y >= 0) & (src_x >= 0)
         values = np.zeros(len(rows), dtype=self._x.dtype)
-        values[has_source] = self._x[n, channels[has_source], src_y[has_source],
-                                     src_x[has_source]]
+        values[has_source] = self._x[n, channels[has_source], src_y[has_source], src_x[has_source]]
         weights = self._weight[oc].reshape(-1)  # (C_in/groups · kH · kW,) in im2col row order
         products = values * weights
         running = np.cumsum(products)
@@ -118,46 +130,82 @@ class Conv2dTracer(Tracer[ConvStep]):
         result = total if bias is None else total + bias
         taps = self._taps(channels, rows, cols, src_y, src_x, values, weights, products, running)
         return ConvStep(
-            t=t, index=(n, oc, oy, ox), group=group, origin=origin, taps=taps,
-            total=float(total), bias=None if bias is None else float(bias), result=float(result),
+            t=t,
+            index=(n, oc, oy, ox),
+            group=group,
+            origin=origin,
+            taps=taps,
+            total=float(total),
+            bias=None if bias is None else float(bias),
+            result=float(result),
             im2col=self._im2col(n, group, oy, ox, values),
             kernel_row=self._kernel_row(oc, oy, ox, channels, src_y, src_x, weights, has_source),
         )
 
-    def _taps(self, channels: NDArray[np.intp], rows: NDArray[np.intp], cols: NDArray[np.intp],
-              src_y: NDArray[np.intp], src_x: NDArray[np.intp], *numbers: NDArray[np.floating],
-              ) -> tuple[ConvTap, ...]:
+    def _taps(
+        self,
+        channels: NDArray[np.intp],
+        rows: NDArray[np.intp],
+        cols: NDArray[np.intp],
+        src_y: NDArray[np.intp],
+        src_x: NDArray[np.intp],
+        *numbers: NDArray[np.floating],
+    ) -> tuple[ConvTap, ...]:
         """Tap records from the per-tap arrays (values, weights, products, running sums)."""
         height, width = self.geometry.in_size
         top, _, left, _ = self.geometry.pads
-        columns = zip(self._tap_c.tolist(), self._tap_i.tolist(), self._tap_j.tolist(),
-                      channels.tolist(), rows.tolist(), cols.tolist(), src_y.tolist(),
-                      src_x.tolist(), *(a.tolist() for a in numbers), strict=True)
+        columns = zip(
+            self._tap_c.tolist(),
+            self._tap_i.tolist(),
+            self._tap_j.tolist(),
+            channels.tolist(),
+            rows.tolist(),
+            cols.tolist(),
+            src_y.tolist(),
+            src_x.tolist(),
+            *(a.tolist() for a in numbers),
+            strict=True,
+        )
         return tuple(
             ConvTap(
-                kernel=(c, i, j), channel=channel, padded=(row, col),
+                kernel=(c, i, j),
+                channel=channel,
+                padded=(row, col),
                 kind=INPUT if 0 <= row - top < height and 0 <= col - left < width else PADDING,
                 source=(sy, sx) if sy >= 0 and sx >= 0 else None,
-                value=value, weight=weight, product=product, running_sum=running,
+                value=value,
+                weight=weight,
+                product=product,
+                running_sum=running,
             )
             for c, i, j, channel, row, col, sy, sx, value, weight, product, running in columns
         )
 
-    def _im2col(self, n: int, group: int, oy: int, ox: int, values: NDArray[np.floating]
-                ) -> Im2colColumn:
+    def _im2col(
+        self, n: int, group: int, oy: int, ox: int, values: NDArray[np.floating]
+    ) -> Im2colColumn:
         """The unfolded column of window (oy, ox): the group's rows of unfold's layout."""
         g = self.geometry
         per_group = len(values)
         first = group * per_group
         return Im2colColumn(
-            sample=n, column=oy * g.out_size[1] + ox,
-            rows=tuple(range(first, first + per_group)), values=tuple(values.tolist()),
+            sample=n,
+            column=oy * g.out_size[1] + ox,
+            rows=tuple(range(first, first + per_group)),
+            values=tuple(values.tolist()),
             shape=(g.in_channels * g.kernel[0] * g.kernel[1], g.out_size[0] * g.out_size[1]),
         )
 
     def _kernel_row(
-        self, oc: int, oy: int, ox: int, channels: NDArray[np.intp], src_y: NDArray[np.intp],
-        src_x: NDArray[np.intp], weights: NDArray[np.floating], has_source: NDArray[np.bool_],
+        self,
+        oc: int,
+        oy: int,
+        ox: int,
+        channels: NDArray[np.intp],
+        src_y: NDArray[np.intp],
+        src_x: NDArray[np.intp],
+        weights: NDArray[np.floating],
+        has_source: NDArray[np.bool_],
     ) -> KernelMatrixRow:
         """The kernel-matrix row of output (oc, oy, ox): weights summed per input cell."""
         g = self.geometry

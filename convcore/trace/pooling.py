@@ -117,17 +117,24 @@ def _axis_map(size: int, pad: int, length: int) -> tuple[NDArray[np.intp], NDArr
 class _PoolTracer(Tracer[StepT]):
     """Shared by both pools: the per-axis maps and the taps of a window."""
 
-    def __init__(self, x: NDArray[np.floating], g: Pool2dGeometry, layout: str, op: str
-                 ) -> None:
+    def __init__(self, x: NDArray[np.floating], g: Pool2dGeometry, layout: str, op: str) -> None:
         top, bottom, left, right = g.pads
         grid = (g.in_size[0] + top + bottom, g.in_size[1] + left + right)
         step_shape = shape4((*x.shape[:2], *g.out_size))
-        super().__init__(TraceInfo(
-            op=op, view="output", count=int(np.prod(step_shape)),
-            step_axes=("n", "c", "oy", "ox"), step_shape=step_shape,
-            input_shape=shape4(x.shape), output_shape=step_shape, layout=layout,
-            grid_size=grid, bias=None,
-        ))
+        super().__init__(
+            TraceInfo(
+                op=op,
+                view="output",
+                count=int(np.prod(step_shape)),
+                step_axes=("n", "c", "oy", "ox"),
+                step_shape=step_shape,
+                input_shape=shape4(x.shape),
+                output_shape=step_shape,
+                layout=layout,
+                grid_size=grid,
+                bias=None,
+            )
+        )
         self.geometry = g
         self._x = x
         (self._kind_y, self._src_y), (self._kind_x, self._src_x) = (
@@ -138,8 +145,9 @@ class _PoolTracer(Tracer[StepT]):
         self._tap_i, self._tap_j = i, j
         self._tap_dy, self._tap_dx = i * g.dilation[0], j * g.dilation[1]
 
-    def _window(self, n: int, c: int, oy: int, ox: int, fill: float
-                ) -> tuple[tuple[int, int], NDArray[np.intp], NDArray[np.floating], list[tuple]]:
+    def _window(
+        self, n: int, c: int, oy: int, ox: int, fill: float
+    ) -> tuple[tuple[int, int], NDArray[np.intp], NDArray[np.floating], list[tuple]]:
         """Origin, kind codes, values (``fill`` off the input) and per-tap columns."""
         g = self.geometry
         origin = (oy * g.stride[0], ox * g.stride[1])
@@ -149,20 +157,37 @@ class _PoolTracer(Tracer[StepT]):
         on_input = kinds == 0
         values = np.full(len(rows), fill, dtype=self._x.dtype)
         values[on_input] = self._x[n, c, src_y[on_input], src_x[on_input]]
-        columns = list(zip(self._tap_i.tolist(), self._tap_j.tolist(), rows.tolist(),
-                           cols.tolist(), kinds.tolist(), src_y.tolist(), src_x.tolist(),
-                           strict=True))
+        columns = list(
+            zip(
+                self._tap_i.tolist(),
+                self._tap_j.tolist(),
+                rows.tolist(),
+                cols.tolist(),
+                kinds.tolist(),
+                src_y.tolist(),
+                src_x.tolist(),
+                strict=True,
+            )
+        )
         return origin, kinds, values, columns
 
 
-def _taps(columns: list[tuple], values: NDArray[np.floating], running: list[float]
-          ) -> tuple[PoolTap, ...]:
+def _taps(
+    columns: list[tuple], values: NDArray[np.floating], running: list[float]
+) -> tuple[PoolTap, ...]:
     """Pool tap records from the per-tap columns of ``_PoolTracer._window``."""
     return tuple(
-        PoolTap(kernel=(i, j), padded=(row, col), kind=_KINDS[kind],
-                source=(sy, sx) if kind == 0 else None, value=value, running=run)
-        for (i, j, row, col, kind, sy, sx), value, run in zip(columns, values.tolist(), running,
-                                                             strict=True)
+        PoolTap(
+            kernel=(i, j),
+            padded=(row, col),
+            kind=_KINDS[kind],
+            source=(sy, sx) if kind == 0 else None,
+            value=value,
+            running=run,
+        )
+        for (i, j, row, col, kind, sy, sx), value, run in zip(
+            columns, values.tolist(), running, strict=True
+        )
     )
 
 
@@ -186,16 +211,29 @@ class MaxPoolTracer(_PoolTracer[MaxPoolStep]):
             flat = int(self.geometry.first_tap_index(oy, ox))
         else:
             flat = source[0] * self.geometry.in_size[1] + source[1]
-        return MaxPoolStep(t=t, index=(n, c, oy, ox), origin=origin,
-                           taps=_taps(columns, values, running), result=float(best),
-                           winner=winner, source=source, flat_index=flat)
+        return MaxPoolStep(
+            t=t,
+            index=(n, c, oy, ox),
+            origin=origin,
+            taps=_taps(columns, values, running),
+            result=float(best),
+            winner=winner,
+            source=source,
+            flat_index=flat,
+        )
 
 
 class AvgPoolTracer(_PoolTracer[AvgPoolStep]):
     """Steps of one avg_pool2d configuration; build it with :func:`trace_avg_pool2d`."""
 
-    def __init__(self, x: NDArray[np.floating], g: Pool2dGeometry, layout: str,
-                 count_include_pad: bool, divisor_override: int | None) -> None:
+    def __init__(
+        self,
+        x: NDArray[np.floating],
+        g: Pool2dGeometry,
+        layout: str,
+        count_include_pad: bool,
+        divisor_override: int | None,
+    ) -> None:
         super().__init__(x, g, layout, "avg_pool2d")
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
@@ -207,9 +245,16 @@ class AvgPoolTracer(_PoolTracer[AvgPoolStep]):
         total = running[-1]
         divisor, reason = self._divisor(kinds)
         result = total / np.asarray(divisor, dtype=values.dtype)
-        return AvgPoolStep(t=t, index=(n, c, oy, ox), origin=origin,
-                           taps=_taps(columns, values, running.tolist()), total=float(total),
-                           divisor=divisor, reason=reason, result=float(result))
+        return AvgPoolStep(
+            t=t,
+            index=(n, c, oy, ox),
+            origin=origin,
+            taps=_taps(columns, values, running.tolist()),
+            total=float(total),
+            divisor=divisor,
+            reason=reason,
+            result=float(result),
+        )
 
     def _divisor(self, kinds: NDArray[np.intp]) -> tuple[int, str]:
         """torch's divisor for a window with these tap kinds, and which rule gave it."""

@@ -82,24 +82,37 @@ def trace_conv_transpose2d(
     if view not in VIEWS:
         raise ConvcoreError(f"view must be one of {', '.join(map(repr, VIEWS))}, got {view!r}")
     args = batch_conv_args(input, weight, bias, "conv_transpose2d")
-    geometry = conv_transpose2d_geometry(args.x.shape, args.weight.shape, stride, padding,
-                                         output_padding, groups, dilation)
+    geometry = conv_transpose2d_geometry(
+        args.x.shape, args.weight.shape, stride, padding, output_padding, groups, dilation
+    )
     check_transposed_bias(args.bias, geometry)
     tracer = ScatterTracer if view == "scatter" else EquivalentConvTracer
     return tracer(args.x, args.weight, args.bias, geometry, layout_of(args.restore))
 
 
-def _info(x: NDArray[np.floating], bias: NDArray[np.floating] | None,
-          g: ConvTranspose2dGeometry, layout: str, view: str, grid: tuple[int, int]
-          ) -> TraceInfo:
+def _info(
+    x: NDArray[np.floating],
+    bias: NDArray[np.floating] | None,
+    g: ConvTranspose2dGeometry,
+    layout: str,
+    view: str,
+    grid: tuple[int, int],
+) -> TraceInfo:
     """The TraceInfo of either view."""
     out_shape = (x.shape[0], g.out_channels, *g.out_size)
     step_shape = shape4(x.shape if view == "scatter" else out_shape)
     axes = ("n", "c_in", "iy", "ix") if view == "scatter" else ("n", "c_out", "oy", "ox")
     return TraceInfo(
-        op="conv_transpose2d", view=view, count=int(np.prod(step_shape)), step_axes=axes,
-        step_shape=step_shape, input_shape=shape4(x.shape), output_shape=shape4(out_shape),
-        layout=layout, grid_size=grid, bias=bias_tuple(bias),
+        op="conv_transpose2d",
+        view=view,
+        count=int(np.prod(step_shape)),
+        step_axes=axes,
+        step_shape=step_shape,
+        input_shape=shape4(x.shape),
+        output_shape=shape4(out_shape),
+        layout=layout,
+        grid_size=grid,
+        bias=bias_tuple(bias),
     )
 
 
@@ -107,8 +120,12 @@ class ScatterTracer(Tracer[ScatterStep]):
     """Scatter-view steps of one conv_transpose2d configuration."""
 
     def __init__(
-        self, x: NDArray[np.floating], weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None, geometry: ConvTranspose2dGeometry, layout: str,
+        self,
+        x: NDArray[np.floating],
+        weight: NDArray[np.floating],
+        bias: NDArray[np.floating] | None,
+        geometry: ConvTranspose2dGeometry,
+        layout: str,
     ) -> None:
         super().__init__(_info(x, bias, geometry, layout, "scatter", geometry.canvas_size))
         self.geometry = geometry
@@ -125,28 +142,47 @@ class ScatterTracer(Tracer[ScatterStep]):
         origin = (iy * g.stride[0], ix * g.stride[1])
         rows, cols = origin[0] + self._tap_dy, origin[1] + self._tap_dx
         out_rows, out_cols = rows - g.padding[0], cols - g.padding[1]
-        kept = ((out_rows >= 0) & (out_rows < g.out_size[0])
-                & (out_cols >= 0) & (out_cols < g.out_size[1]))
+        kept = (
+            (out_rows >= 0)
+            & (out_rows < g.out_size[0])
+            & (out_cols >= 0)
+            & (out_cols < g.out_size[1])
+        )
         value = self._x[n, ci, iy, ix]
         weights = self._weight[ci].reshape(-1)  # (C_out/groups · kH · kW,)
         contributions = value * weights
-        columns = zip(self._tap_c.tolist(), self._tap_i.tolist(), self._tap_j.tolist(),
-                      rows.tolist(), cols.tolist(), out_rows.tolist(), out_cols.tolist(),
-                      kept.tolist(), weights.tolist(), contributions.tolist(), strict=True)
+        columns = zip(
+            self._tap_c.tolist(),
+            self._tap_i.tolist(),
+            self._tap_j.tolist(),
+            rows.tolist(),
+            cols.tolist(),
+            out_rows.tolist(),
+            out_cols.tolist(),
+            kept.tolist(),
+            weights.tolist(),
+            contributions.tolist(),
+            strict=True,
+        )
         taps = tuple(
             ScatterTap(
-                kernel=(c, i, j), out_channel=group * g.out_per_group + c, canvas=(row, col),
-                output=(out_row, out_col) if keep else None, weight=weight,
+                kernel=(c, i, j),
+                out_channel=group * g.out_per_group + c,
+                canvas=(row, col),
+                output=(out_row, out_col) if keep else None,
+                weight=weight,
                 contribution=contribution,
             )
             for c, i, j, row, col, out_row, out_col, keep, weight, contribution in columns
         )
-        return ScatterStep(t=t, index=(n, ci, iy, ix), group=group, origin=origin,
-                           value=float(value), taps=taps)
+        return ScatterStep(
+            t=t, index=(n, ci, iy, ix), group=group, origin=origin, value=float(value), taps=taps
+        )
 
 
-def _zero_inserted_axis(size: int, stride: int, before: int, after: int
-                        ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _zero_inserted_axis(
+    size: int, stride: int, before: int, after: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """Per position of one padded, zero-inserted axis: its kind code and source (or −1)."""
     spread = (size - 1) * stride + 1
     z = np.arange(before + spread + after) - before  # position in the zero-inserted axis
@@ -160,14 +196,19 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
     """Equivalent-convolution steps of one conv_transpose2d configuration."""
 
     def __init__(
-        self, x: NDArray[np.floating], weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None, geometry: ConvTranspose2dGeometry, layout: str,
+        self,
+        x: NDArray[np.floating],
+        weight: NDArray[np.floating],
+        bias: NDArray[np.floating] | None,
+        geometry: ConvTranspose2dGeometry,
+        layout: str,
     ) -> None:
         g = geometry
-        before = [d * (k - 1) - p for d, k, p in zip(g.dilation, g.kernel, g.padding,
-                                                     strict=True)]
-        maps = [_zero_inserted_axis(size, s, b, b + op) for size, s, b, op in
-                zip(g.in_size, g.stride, before, g.output_padding, strict=True)]
+        before = [d * (k - 1) - p for d, k, p in zip(g.dilation, g.kernel, g.padding, strict=True)]
+        maps = [
+            _zero_inserted_axis(size, s, b, b + op)
+            for size, s, b, op in zip(g.in_size, g.stride, before, g.output_padding, strict=True)
+        ]
         (self._kind_y, self._src_y), (self._kind_x, self._src_x) = maps
         grid = (len(self._kind_y), len(self._kind_x))
         super().__init__(_info(x, bias, g, layout, "conv", grid))
@@ -196,30 +237,77 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
         bias = None if self._bias is None else self._bias[oc]
         total = running[-1]
         result = total if bias is None else total + bias
-        columns = zip(self._tap_c.tolist(), self._tap_i.tolist(), self._tap_j.tolist(),
-                      channels.tolist(), rows.tolist(), cols.tolist(), kinds.tolist(),
-                      src_y.tolist(), src_x.tolist(), flip_i.tolist(), flip_j.tolist(),
-                      values.tolist(), weights.tolist(), products.tolist(), running.tolist(),
-                      strict=True)
+        columns = zip(
+            self._tap_c.tolist(),
+            self._tap_i.tolist(),
+            self._tap_j.tolist(),
+            channels.tolist(),
+            rows.tolist(),
+            cols.tolist(),
+            kinds.tolist(),
+            src_y.tolist(),
+            src_x.tolist(),
+            flip_i.tolist(),
+            flip_j.tolist(),
+            values.tolist(),
+            weights.tolist(),
+            products.tolist(),
+            running.tolist(),
+            strict=True,
+        )
         taps = tuple(
             EquivalentConvTap(
-                kernel=(c, i, j), channel=channel, padded=(row, col), kind=_KINDS[kind],
-                source=(sy, sx) if kind == 0 else None, value=value, weight=weight,
-                product=product, running_sum=run, weight_index=(channel, co, wi, wj),
+                kernel=(c, i, j),
+                channel=channel,
+                padded=(row, col),
+                kind=_KINDS[kind],
+                source=(sy, sx) if kind == 0 else None,
+                value=value,
+                weight=weight,
+                product=product,
+                running_sum=run,
+                weight_index=(channel, co, wi, wj),
             )
-            for (c, i, j, channel, row, col, kind, sy, sx, wi, wj, value, weight, product,
-                 run) in columns
+            for (
+                c,
+                i,
+                j,
+                channel,
+                row,
+                col,
+                kind,
+                sy,
+                sx,
+                wi,
+                wj,
+                value,
+                weight,
+                product,
+                run,
+            ) in columns
         )
         return EquivalentConvStep(
-            t=t, index=(n, oc, oy, ox), group=group, origin=(oy, ox), taps=taps,
-            total=float(total), bias=None if bias is None else float(bias),
+            t=t,
+            index=(n, oc, oy, ox),
+            group=group,
+            origin=(oy, ox),
+            taps=taps,
+            total=float(total),
+            bias=None if bias is None else float(bias),
             result=float(result),
             kernel_row=self._kernel_row(oc, oy, ox, channels, src_y, src_x, weights, on_input),
         )
 
     def _kernel_row(
-        self, oc: int, oy: int, ox: int, channels: NDArray[np.intp], src_y: NDArray[np.intp],
-        src_x: NDArray[np.intp], weights: NDArray[np.floating], on_input: NDArray[np.bool_],
+        self,
+        oc: int,
+        oy: int,
+        ox: int,
+        channels: NDArray[np.intp],
+        src_y: NDArray[np.intp],
+        src_x: NDArray[np.intp],
+        weights: NDArray[np.floating],
+        on_input: NDArray[np.bool_],
     ) -> KernelMatrixRow:
         """Row of A (out = A·x): each input cell at most once, so no summing is needed."""
         g = self.geometry
@@ -228,7 +316,8 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
         order = np.argsort(columns, kind="stable")
         return KernelMatrixRow(
             row=(oc * oh + oy) * ow + ox,
-            entries=tuple(zip(columns[order].tolist(), weights[on_input][order].tolist(),
-                              strict=True)),
+            entries=tuple(
+                zip(columns[order].tolist(), weights[on_input][order].tolist(), strict=True)
+            ),
             shape=(g.out_channels * oh * ow, g.in_channels * height * width),
         )

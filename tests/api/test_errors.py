@@ -26,13 +26,17 @@ VALID = {
     "/api/v1/kernel_matrix": {"weight": W2, "input_size": 3},
     "/api/v1/shape": {"op": "conv2d", "input_shape": [3, 3], "weight_shape": [2, 2]},
 }
-ARRAY_FIELD = {path: "weight" if path.endswith("kernel_matrix") else "input"
-               for path in VALID if not path.endswith("shape")}
+ARRAY_FIELD = {
+    path: "weight" if path.endswith("kernel_matrix") else "input"
+    for path in VALID
+    if not path.endswith("shape")
+}
 
 
 async def post_raw(client, path, text):
-    return await client.post(path, content=text.encode(),
-                             headers={"content-type": "application/json"})
+    return await client.post(
+        path, content=text.encode(), headers={"content-type": "application/json"}
+    )
 
 
 @pytest.mark.parametrize("path", list(VALID))
@@ -50,22 +54,27 @@ async def test_malformed_json(client, path, text):
 @pytest.mark.parametrize("path", list(VALID))
 async def test_body_must_be_an_object(client, path):
     assert_422(await client.post(path, json=[1, 2, 3]), "dictionary")
-    assert_422(await client.post(path, content=b"", headers={"content-type": "application/json"}),
-               "Field required")
+    assert_422(
+        await client.post(path, content=b"", headers={"content-type": "application/json"}),
+        "Field required",
+    )
 
 
 @pytest.mark.parametrize("path", list(ARRAY_FIELD))
-@pytest.mark.parametrize(("value", "message"), [
-    ([[0, 1, 2], [3, 4]], "ragged array: item [1] has 2 entries, but item [0] has 3"),
-    ([[0, 1, 2], 3, [6, 7, 8]], "ragged array: item [1] is 3"),
-    ([[[0, 1]], [[2], [3]]], "ragged array"),
-    ([[0, "1"], [2, 3]], "item [0][1] is the string '1', not a number"),
-    ([[0, True], [2, 3]], "item [0][1] is true, not a number"),
-    ([[0, None], [2, 3]], "item [0][1] is null, not a number"),
-    ([[]], "empty array"),
-    ("abc", "expected an array"),
-    ([[[[[1.0]]]]], "levels of nesting, got 5"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ([[0, 1, 2], [3, 4]], "ragged array: item [1] has 2 entries, but item [0] has 3"),
+        ([[0, 1, 2], 3, [6, 7, 8]], "ragged array: item [1] is 3"),
+        ([[[0, 1]], [[2], [3]]], "ragged array"),
+        ([[0, "1"], [2, 3]], "item [0][1] is the string '1', not a number"),
+        ([[0, True], [2, 3]], "item [0][1] is true, not a number"),
+        ([[0, None], [2, 3]], "item [0][1] is null, not a number"),
+        ([[]], "empty array"),
+        ("abc", "expected an array"),
+        ([[[[[1.0]]]]], "levels of nesting, got 5"),
+    ],
+)
 async def test_arrays_must_be_rectangular_numbers(client, path, value, message):
     field = ARRAY_FIELD[path]
     if path.endswith("unfold") and isinstance(value, list) and "nesting" not in message:
@@ -80,11 +89,20 @@ async def test_arrays_must_be_rectangular_numbers(client, path, value, message):
 async def test_nan_and_infinity_are_rejected(client, path, literal):
     # Python's json module reads NaN and Infinity literals: the validator must catch them
     field = ARRAY_FIELD[path]
-    text = (f'{{"{field}": [[0, 1, 2], [3, {literal}, 5], [6, 7, 8]]'
-            + "".join(f', "{k}": {v}' for k, v in [
-                ("weight", "[[0, 1], [2, 3]]") if field == "input" and "pool" not in path
-                and "unfold" not in path else ("kernel_size", "2") if field == "input"
-                else ("input_size", "3")]) + "}")
+    text = (
+        f'{{"{field}": [[0, 1, 2], [3, {literal}, 5], [6, 7, 8]]'
+        + "".join(
+            f', "{k}": {v}'
+            for k, v in [
+                ("weight", "[[0, 1], [2, 3]]")
+                if field == "input" and "pool" not in path and "unfold" not in path
+                else ("kernel_size", "2")
+                if field == "input"
+                else ("input_size", "3")
+            ]
+        )
+        + "}"
+    )
     if "unfold" in path:
         text = text.replace(f'"{field}": [[', f'"{field}": [[[').replace("8]]", "8]]]")
     assert_422(await post_raw(client, path, text), "only finite numbers are allowed")
@@ -97,66 +115,123 @@ async def test_nan_in_scalar_fields(client, literal):
         assert_422(await post_raw(client, "/api/v1/conv2d", text), field)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("stride", "2", "expected an integer or a list of 1 or 2 integers"),
-    ("stride", 1.5, "expected an integer"),
-    ("stride", [1, 2, 3], "expected an integer or a list of 1 or 2 integers, got [1, 2, 3]"),
-    ("stride", True, "got true"),
-    ("padding", "full", "padding must be an integer, [height, width], 'same' or 'valid'"),
-    ("groups", "1", "valid integer"),
-    ("groups", 1.0, "valid integer"),
-    ("padding_mode", "mirror", "'zeros', 'reflect', 'replicate' or 'circular'"),
-    ("verify", "yes", "valid boolean"),
-    ("dilation", 10**7, "within ±1000000"),
-    ("strides", 2, "Extra inputs are not permitted"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("stride", "2", "expected an integer or a list of 1 or 2 integers"),
+        ("stride", 1.5, "expected an integer"),
+        ("stride", [1, 2, 3], "expected an integer or a list of 1 or 2 integers, got [1, 2, 3]"),
+        ("stride", True, "got true"),
+        ("padding", "full", "padding must be an integer, [height, width], 'same' or 'valid'"),
+        ("groups", "1", "valid integer"),
+        ("groups", 1.0, "valid integer"),
+        ("padding_mode", "mirror", "'zeros', 'reflect', 'replicate' or 'circular'"),
+        ("verify", "yes", "valid boolean"),
+        ("dilation", 10**7, "within ±1000000"),
+        ("strides", 2, "Extra inputs are not permitted"),
+    ],
+)
 async def test_wrong_types(client, field, value, message):
     body = {"input": X3, "weight": W2, field: value}
     text = assert_422(await client.post("/api/v1/conv2d", json=body), message)
     assert field in text
 
 
-@pytest.mark.parametrize(("path", "op"), [
-    ("/api/v1/conv2d", "conv2d"), ("/api/v1/conv_transpose2d", "conv_transpose2d"),
-    ("/api/v1/max_pool2d", "max_pool2d"), ("/api/v1/avg_pool2d", "avg_pool2d"),
-])
+@pytest.mark.parametrize(
+    ("path", "op"),
+    [
+        ("/api/v1/conv2d", "conv2d"),
+        ("/api/v1/conv_transpose2d", "conv_transpose2d"),
+        ("/api/v1/max_pool2d", "max_pool2d"),
+        ("/api/v1/avg_pool2d", "avg_pool2d"),
+    ],
+)
 async def test_unknown_method(client, path, op):
     response = await client.post(path, json={**VALID[path], "method": "fft"})
     assert_422(response, "method must be one of", f"for {op}, got 'fft'")
 
 
 async def test_missing_field(client):
-    assert_422(await client.post("/api/v1/conv2d", json={"input": X3}),
-               "body.weight: Field required")
+    assert_422(
+        await client.post("/api/v1/conv2d", json={"input": X3}), "body.weight: Field required"
+    )
 
 
 # Invalid configurations: torch refuses each (checked here), and so does the API, with a
 # message that names the argument and quotes the values.
 INVALID = [
-    ("/api/v1/conv2d", {"input": X3, "weight": [[1] * 4] * 4},
-     lambda: F.conv2d(t([[X3]]), t([[[[1] * 4] * 4]])), "does not fit the padded input 3×3"),
-    ("/api/v1/conv2d", {"input": X3, "weight": W2, "stride": 0},
-     lambda: F.conv2d(t([[X3]]), t([[W2]]), stride=0), "stride must be positive"),
-    ("/api/v1/conv2d", {"input": X3, "weight": W2, "padding": -1},
-     lambda: F.conv2d(t([[X3]]), t([[W2]]), padding=-1), "padding must not be negative"),
-    ("/api/v1/conv2d", {"input": [[X3, X3]], "weight": [[[W2]] * 3][0], "groups": 2},
-     lambda: F.conv2d(t([[X3, X3]]), t([[W2]]), groups=2), "groups=2"),
-    ("/api/v1/conv2d", {"input": X3, "weight": W2, "padding": "same", "stride": 2},
-     lambda: F.conv2d(t([[X3]]), t([[W2]]), padding="same", stride=2), "padding='same'"),
-    ("/api/v1/conv2d", {"input": [[X3]], "weight": [[W2]], "bias": [1, 2]},
-     lambda: F.conv2d(t([[X3]]), t([[W2]]), t([1, 2])), "bias"),
-    ("/api/v1/conv_transpose2d", {"input": X3, "weight": W2, "output_padding": 1},
-     lambda: F.conv_transpose2d(t([[X3]]), t([[W2]]), output_padding=1), "output_padding"),
-    ("/api/v1/max_pool2d", {"input": X3, "kernel_size": 2, "padding": 2},
-     lambda: F.max_pool2d(t([X3]), 2, padding=2), "padding must be at most half"),
-    ("/api/v1/avg_pool2d", {"input": X3, "kernel_size": 4},
-     lambda: F.avg_pool2d(t([X3]), 4), "does not fit"),
-    ("/api/v1/avg_pool2d", {"input": X3, "kernel_size": 2, "divisor_override": 0},
-     lambda: F.avg_pool2d(t([X3]), 2, divisor_override=0), "divisor_override"),
-    ("/api/v1/unfold", {"input": [X3], "kernel_size": 4},
-     lambda: F.unfold(t([[X3]]), 4), "window positions"),
-    ("/api/v1/kernel_matrix", {"weight": W2, "input_size": 1},
-     lambda: F.conv2d(t([[[[0.0]]]]), t([[W2]])), "does not fit"),
+    (
+        "/api/v1/conv2d",
+        {"input": X3, "weight": [[1] * 4] * 4},
+        lambda: F.conv2d(t([[X3]]), t([[[[1] * 4] * 4]])),
+        "does not fit the padded input 3×3",
+    ),
+    (
+        "/api/v1/conv2d",
+        {"input": X3, "weight": W2, "stride": 0},
+        lambda: F.conv2d(t([[X3]]), t([[W2]]), stride=0),
+        "stride must be positive",
+    ),
+    (
+        "/api/v1/conv2d",
+        {"input": X3, "weight": W2, "padding": -1},
+        lambda: F.conv2d(t([[X3]]), t([[W2]]), padding=-1),
+        "padding must not be negative",
+    ),
+    (
+        "/api/v1/conv2d",
+        {"input": [[X3, X3]], "weight": [[[W2]] * 3][0], "groups": 2},
+        lambda: F.conv2d(t([[X3, X3]]), t([[W2]]), groups=2),
+        "groups=2",
+    ),
+    (
+        "/api/v1/conv2d",
+        {"input": X3, "weight": W2, "padding": "same", "stride": 2},
+        lambda: F.conv2d(t([[X3]]), t([[W2]]), padding="same", stride=2),
+        "padding='same'",
+    ),
+    (
+        "/api/v1/conv2d",
+        {"input": [[X3]], "weight": [[W2]], "bias": [1, 2]},
+        lambda: F.conv2d(t([[X3]]), t([[W2]]), t([1, 2])),
+        "bias",
+    ),
+    (
+        "/api/v1/conv_transpose2d",
+        {"input": X3, "weight": W2, "output_padding": 1},
+        lambda: F.conv_transpose2d(t([[X3]]), t([[W2]]), output_padding=1),
+        "output_padding",
+    ),
+    (
+        "/api/v1/max_pool2d",
+        {"input": X3, "kernel_size": 2, "padding": 2},
+        lambda: F.max_pool2d(t([X3]), 2, padding=2),
+        "padding must be at most half",
+    ),
+    (
+        "/api/v1/avg_pool2d",
+        {"input": X3, "kernel_size": 4},
+        lambda: F.avg_pool2d(t([X3]), 4),
+        "does not fit",
+    ),
+    (
+        "/api/v1/avg_pool2d",
+        {"input": X3, "kernel_size": 2, "divisor_override": 0},
+        lambda: F.avg_pool2d(t([X3]), 2, divisor_override=0),
+        "divisor_override",
+    ),
+    (
+        "/api/v1/unfold",
+        {"input": [X3], "kernel_size": 4},
+        lambda: F.unfold(t([[X3]]), 4),
+        "window positions",
+    ),
+    (
+        "/api/v1/kernel_matrix",
+        {"weight": W2, "input_size": 1},
+        lambda: F.conv2d(t([[[[0.0]]]]), t([[W2]])),
+        "does not fit",
+    ),
 ]
 
 
@@ -176,15 +251,22 @@ async def test_overflow_is_a_422_not_a_500(client):
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
 async def test_wrong_content_type(client, content_type):
-    response = await client.post("/api/v1/conv2d", content=b"input=1",
-                                 headers={"content-type": content_type})
+    response = await client.post(
+        "/api/v1/conv2d", content=b"input=1", headers={"content-type": content_type}
+    )
     assert_422(response, "valid dictionary")
 
 
-@pytest.mark.parametrize("text", [
-    '{"input": [[1]], "weight": [[1]], "stride": ' + "9" * 5000 + "}",  # past int's digit cap
-    '{"input": ' + "[" * 100_000 + "]" * 100_000 + ', "weight": [[1]]}',  # past the recursion cap
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"input": [[1]], "weight": [[1]], "stride": ' + "9" * 5000 + "}",  # past int's digit cap
+        '{"input": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + ', "weight": [[1]]}',  # past the recursion cap
+    ],
+)
 async def test_json_the_decoder_gives_up_on_is_a_readable_422(client, text):
     response = await post_raw(client, "/api/v1/conv2d", text)
     assert response.status_code == 422, response.text[:300]

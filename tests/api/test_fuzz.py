@@ -24,25 +24,46 @@ from schemathesis.specs.openapi.checks import (
 from app.main import create_app
 from app.settings import Settings
 
-SMALL = Settings(max_side=16, max_channels=4, max_batch=2, max_kernel_side=5,
-                 max_elements=2048, max_matrix_elements=65536, max_multiplies=200_000,
-                 max_trace_steps=8, max_body_bytes=200_000)
+SMALL = Settings(
+    max_side=16,
+    max_channels=4,
+    max_batch=2,
+    max_kernel_side=5,
+    max_elements=2048,
+    max_matrix_elements=65536,
+    max_multiplies=200_000,
+    max_trace_steps=8,
+    max_body_bytes=200_000,
+)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(SMALL))
 # bodies that fit the schema and bodies that break it (wrong types, missing fields, …)
-schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                                deterministic=True)
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True
+)
 
 EXAMPLES = 30 if os.environ.get("HYPOTHESIS_PROFILE") == "dev" else 60
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_no_500_and_responses_match_schema(case):
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance,
-                                   status_code_conformance, content_type_conformance])
+    case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            response_schema_conformance,
+            status_code_conformance,
+            content_type_conformance,
+        ]
+    )
 
 
 def test_the_schema_has_every_endpoint():

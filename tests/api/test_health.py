@@ -26,4 +26,3 @@ async def test_openapi_lists_healthz(client):
     docs = await client.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
-

@@ -19,10 +19,20 @@ pytestmark = pytest.mark.anyio
 
 
 def settings(**override) -> Settings:
-    return Settings(**{"max_side": 64, "max_channels": 16, "max_batch": 8, "max_kernel_side": 8,
-                       "max_elements": 100_000, "max_matrix_elements": 1_000_000,
-                       "max_multiplies": 10_000_000, "max_trace_steps": 64,
-                       "max_body_bytes": 1_000_000, **override})
+    return Settings(
+        **{
+            "max_side": 64,
+            "max_channels": 16,
+            "max_batch": 8,
+            "max_kernel_side": 8,
+            "max_elements": 100_000,
+            "max_matrix_elements": 1_000_000,
+            "max_multiplies": 10_000_000,
+            "max_trace_steps": 64,
+            "max_body_bytes": 1_000_000,
+            **override,
+        }
+    )
 
 
 def zeros(*shape):
@@ -43,66 +53,142 @@ async def under_and_over(make_client, limit, path, under, over, *fragments):
 
 
 CASES = [
-    ("side", {"max_side": 8}, "/api/v1/conv2d",
-     {"input": zeros(8, 3), "weight": zeros(1, 1)}, {"input": zeros(9, 3), "weight": zeros(1, 1)},
-     "input height is 9, over the limit of 8 (max_side)"),
-    ("width", {"max_side": 8}, "/api/v1/max_pool2d",
-     {"input": zeros(2, 8), "kernel_size": 1}, {"input": zeros(2, 9), "kernel_size": 1},
-     "input width is 9, over the limit of 8 (max_side)"),
-    ("output side", {"max_side": 8}, "/api/v1/conv_transpose2d",
-     {"input": zeros(4, 4), "weight": zeros(2, 2), "stride": 2},
-     {"input": zeros(4, 4), "weight": zeros(3, 3), "stride": 2},
-     "output height is 9, over the limit of 8 (max_side)"),
-    ("padding", {"max_side": 8, "max_kernel_side": 16}, "/api/v1/conv2d",
-     {"input": zeros(1, 1), "weight": zeros(16, 16), "padding": 8},
-     {"input": zeros(1, 1), "weight": zeros(16, 16), "padding": 9},
-     "padding is 9, over the limit of 8 (max_side)"),
-    ("channels", {"max_channels": 3}, "/api/v1/conv2d",
-     {"input": zeros(3, 2, 2), "weight": zeros(1, 3, 1, 1)},
-     {"input": zeros(4, 2, 2), "weight": zeros(1, 4, 1, 1)},
-     "input channels is 4, over the limit of 3 (max_channels)"),
-    ("output channels", {"max_channels": 3}, "/api/v1/conv2d",
-     {"input": zeros(1, 2, 2), "weight": zeros(3, 1, 1, 1)},
-     {"input": zeros(1, 2, 2), "weight": zeros(4, 1, 1, 1)},
-     "weight channels (weight.shape[0]) is 4, over the limit of 3 (max_channels)"),
-    ("batch", {"max_batch": 2}, "/api/v1/avg_pool2d",
-     {"input": zeros(2, 1, 2, 2), "kernel_size": 2}, {"input": zeros(3, 1, 2, 2), "kernel_size": 2},
-     "input batch size is 3, over the limit of 2 (max_batch)"),
-    ("kernel", {"max_kernel_side": 3}, "/api/v1/conv2d",
-     {"input": zeros(5, 5), "weight": zeros(3, 3)}, {"input": zeros(5, 5), "weight": zeros(4, 3)},
-     "weight kernel height is 4, over the limit of 3 (max_kernel_side)"),
-    ("pool kernel", {"max_kernel_side": 3}, "/api/v1/max_pool2d",
-     {"input": zeros(5, 5), "kernel_size": [2, 3]}, {"input": zeros(5, 5), "kernel_size": [2, 4]},
-     "kernel_size width is 4, over the limit of 3 (max_kernel_side)"),
-    ("elements", {"max_elements": 48}, "/api/v1/conv2d",
-     {"input": zeros(6, 8), "weight": zeros(1, 1)}, {"input": zeros(7, 7), "weight": zeros(1, 1)},
-     "input element count is 49, over the limit of 48 (max_elements)"),
-    ("unfold columns", {"max_elements": 36}, "/api/v1/unfold",
-     {"input": zeros(1, 4, 4), "kernel_size": 2}, {"input": zeros(1, 4, 5), "kernel_size": 2},
-     "columns element count is 48, over the limit of 36 (max_elements)"),
-    ("matrix", {"max_matrix_elements": 36}, "/api/v1/kernel_matrix",
-     {"weight": zeros(1, 1), "input_size": [1, 6]}, {"weight": zeros(1, 1), "input_size": [1, 7]},
-     "matrix kernel matrix entries (7×7) is 49, over the limit of 36 (max_matrix_elements)"),
-    ("method matrix", {"max_matrix_elements": 36}, "/api/v1/conv2d",
-     {"input": zeros(6, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
-     {"input": zeros(7, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
-     "method kernel matrix entries (7×7) is 49, over the limit of 36"),
-    ("multiplies", {"max_multiplies": 64}, "/api/v1/conv2d",
-     {"input": zeros(8, 8), "weight": zeros(1, 1)}, {"input": zeros(5, 13), "weight": zeros(1, 1)},
-     "multiply-adds is 65, over the limit of 64 (max_multiplies)"),
-    ("trace steps", {"max_trace_steps": 4}, "/api/v1/conv2d/trace",
-     {"input": zeros(3, 3), "weight": zeros(1, 1), "count": 4},
-     {"input": zeros(3, 3), "weight": zeros(1, 1), "count": 5},
-     "count is 5, over the limit of 4 (max_trace_steps)"),
-    ("trace taps", {"max_elements": 36}, "/api/v1/max_pool2d/trace",
-     {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 9},
-     {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 10},
-     "count × 4 taps per step is 40, over the limit of 36 (max_elements)"),
+    (
+        "side",
+        {"max_side": 8},
+        "/api/v1/conv2d",
+        {"input": zeros(8, 3), "weight": zeros(1, 1)},
+        {"input": zeros(9, 3), "weight": zeros(1, 1)},
+        "input height is 9, over the limit of 8 (max_side)",
+    ),
+    (
+        "width",
+        {"max_side": 8},
+        "/api/v1/max_pool2d",
+        {"input": zeros(2, 8), "kernel_size": 1},
+        {"input": zeros(2, 9), "kernel_size": 1},
+        "input width is 9, over the limit of 8 (max_side)",
+    ),
+    (
+        "output side",
+        {"max_side": 8},
+        "/api/v1/conv_transpose2d",
+        {"input": zeros(4, 4), "weight": zeros(2, 2), "stride": 2},
+        {"input": zeros(4, 4), "weight": zeros(3, 3), "stride": 2},
+        "output height is 9, over the limit of 8 (max_side)",
+    ),
+    (
+        "padding",
+        {"max_side": 8, "max_kernel_side": 16},
+        "/api/v1/conv2d",
+        {"input": zeros(1, 1), "weight": zeros(16, 16), "padding": 8},
+        {"input": zeros(1, 1), "weight": zeros(16, 16), "padding": 9},
+        "padding is 9, over the limit of 8 (max_side)",
+    ),
+    (
+        "channels",
+        {"max_channels": 3},
+        "/api/v1/conv2d",
+        {"input": zeros(3, 2, 2), "weight": zeros(1, 3, 1, 1)},
+        {"input": zeros(4, 2, 2), "weight": zeros(1, 4, 1, 1)},
+        "input channels is 4, over the limit of 3 (max_channels)",
+    ),
+    (
+        "output channels",
+        {"max_channels": 3},
+        "/api/v1/conv2d",
+        {"input": zeros(1, 2, 2), "weight": zeros(3, 1, 1, 1)},
+        {"input": zeros(1, 2, 2), "weight": zeros(4, 1, 1, 1)},
+        "weight channels (weight.shape[0]) is 4, over the limit of 3 (max_channels)",
+    ),
+    (
+        "batch",
+        {"max_batch": 2},
+        "/api/v1/avg_pool2d",
+        {"input": zeros(2, 1, 2, 2), "kernel_size": 2},
+        {"input": zeros(3, 1, 2, 2), "kernel_size": 2},
+        "input batch size is 3, over the limit of 2 (max_batch)",
+    ),
+    (
+        "kernel",
+        {"max_kernel_side": 3},
+        "/api/v1/conv2d",
+        {"input": zeros(5, 5), "weight": zeros(3, 3)},
+        {"input": zeros(5, 5), "weight": zeros(4, 3)},
+        "weight kernel height is 4, over the limit of 3 (max_kernel_side)",
+    ),
+    (
+        "pool kernel",
+        {"max_kernel_side": 3},
+        "/api/v1/max_pool2d",
+        {"input": zeros(5, 5), "kernel_size": [2, 3]},
+        {"input": zeros(5, 5), "kernel_size": [2, 4]},
+        "kernel_size width is 4, over the limit of 3 (max_kernel_side)",
+    ),
+    (
+        "elements",
+        {"max_elements": 48},
+        "/api/v1/conv2d",
+        {"input": zeros(6, 8), "weight": zeros(1, 1)},
+        {"input": zeros(7, 7), "weight": zeros(1, 1)},
+        "input element count is 49, over the limit of 48 (max_elements)",
+    ),
+    (
+        "unfold columns",
+        {"max_elements": 36},
+        "/api/v1/unfold",
+        {"input": zeros(1, 4, 4), "kernel_size": 2},
+        {"input": zeros(1, 4, 5), "kernel_size": 2},
+        "columns element count is 48, over the limit of 36 (max_elements)",
+    ),
+    (
+        "matrix",
+        {"max_matrix_elements": 36},
+        "/api/v1/kernel_matrix",
+        {"weight": zeros(1, 1), "input_size": [1, 6]},
+        {"weight": zeros(1, 1), "input_size": [1, 7]},
+        "matrix kernel matrix entries (7×7) is 49, over the limit of 36 (max_matrix_elements)",
+    ),
+    (
+        "method matrix",
+        {"max_matrix_elements": 36},
+        "/api/v1/conv2d",
+        {"input": zeros(6, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
+        {"input": zeros(7, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
+        "method kernel matrix entries (7×7) is 49, over the limit of 36",
+    ),
+    (
+        "multiplies",
+        {"max_multiplies": 64},
+        "/api/v1/conv2d",
+        {"input": zeros(8, 8), "weight": zeros(1, 1)},
+        {"input": zeros(5, 13), "weight": zeros(1, 1)},
+        "multiply-adds is 65, over the limit of 64 (max_multiplies)",
+    ),
+    (
+        "trace steps",
+        {"max_trace_steps": 4},
+        "/api/v1/conv2d/trace",
+        {"input": zeros(3, 3), "weight": zeros(1, 1), "count": 4},
+        {"input": zeros(3, 3), "weight": zeros(1, 1), "count": 5},
+        "count is 5, over the limit of 4 (max_trace_steps)",
+    ),
+    (
+        "trace taps",
+        {"max_elements": 36},
+        "/api/v1/max_pool2d/trace",
+        {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 9},
+        {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 10},
+        "count × 4 taps per step is 40, over the limit of 36 (max_elements)",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("limit", "path", "under", "over", "message"),
-                         [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    ("limit", "path", "under", "over", "message"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
 async def test_limit(make_client, limit, path, under, over, message):
     await under_and_over(make_client, limit, path, under, over, message)
 
@@ -131,11 +217,11 @@ async def test_body_bytes_counted_when_streamed(make_client):
 
     async with make_client(settings(max_body_bytes=500)) as client:
         headers = {"content-type": "application/json"}
-        ok = await client.post("/api/v1/conv2d", content=chunks(body_of_size(500)),
-                               headers=headers)
+        ok = await client.post("/api/v1/conv2d", content=chunks(body_of_size(500)), headers=headers)
         assert ok.status_code == 200, ok.text
-        over = await client.post("/api/v1/conv2d", content=chunks(body_of_size(501)),
-                                 headers=headers)
+        over = await client.post(
+            "/api/v1/conv2d", content=chunks(body_of_size(501)), headers=headers
+        )
     assert over.status_code == 413
     assert "over the limit of 500 bytes (max_body_bytes)" in over.json()["detail"]
 
@@ -156,6 +242,7 @@ async def test_create_app_reads_the_environment(monkeypatch):
     monkeypatch.setenv("CONVPLAY_MAX_SIDE", "2")
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        response = await client.post("/api/v1/conv2d", json={"input": zeros(3, 3),
-                                                             "weight": zeros(1, 1)})
+        response = await client.post(
+            "/api/v1/conv2d", json={"input": zeros(3, 3), "weight": zeros(1, 1)}
+        )
     assert_422(response, "over the limit of 2 (max_side)")

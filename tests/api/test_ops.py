@@ -46,8 +46,11 @@ def run_script(result):
 
 
 async def test_conv2d_tutorial_example(client):
-    result = await post_ok(client, "/api/v1/conv2d",
-                           {"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]]})
+    result = await post_ok(
+        client,
+        "/api/v1/conv2d",
+        {"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]]},
+    )
     assert result["output"] == [[19.0, 25.0], [37.0, 43.0]]
     assert result["shape"] == [2, 2]
     assert result["method"] == "im2col"
@@ -59,26 +62,38 @@ async def test_conv2d_tutorial_example(client):
 async def test_conv2d_every_method_matches_torch(client, method):
     x, w, b = rand(2, 4, 7, 6), rand(6, 2, 3, 2), rand(6)
     kwargs = {"stride": [2, 1], "padding": [1, 2], "dilation": [1, 2], "groups": 2}
-    result = await post_ok(client, "/api/v1/conv2d", {
-        "input": x.tolist(), "weight": w.tolist(), "bias": b.tolist(), "method": method,
-        **kwargs})
-    expected = F.conv2d(t(x), t(w), t(b), stride=(2, 1), padding=(1, 2), dilation=(1, 2),
-                        groups=2).numpy()
+    result = await post_ok(
+        client,
+        "/api/v1/conv2d",
+        {"input": x.tolist(), "weight": w.tolist(), "bias": b.tolist(), "method": method, **kwargs},
+    )
+    expected = F.conv2d(
+        t(x), t(w), t(b), stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2
+    ).numpy()
     assert result["shape"] == list(expected.shape)
     assert_allclose(result["output"], expected, atol=1e-10)
     assert result["method"] == method
     check_reference(result, "torch.nn.functional.conv2d")
-    assert result["pytorch_code"] == ("out = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), "
-                                      "dilation=(1, 2), groups=2)")
+    assert result["pytorch_code"] == (
+        "out = F.conv2d(x, w, b, stride=(2, 1), padding=(1, 2), dilation=(1, 2), groups=2)"
+    )
     assert_allclose(run_script(result).numpy(), expected, atol=1e-10)
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 async def test_conv2d_padding_modes_match_nn_conv2d(client, mode):
     x, w = rand(2, 5, 6), rand(3, 2, 3, 3)
-    result = await post_ok(client, "/api/v1/conv2d", {
-        "input": x.tolist(), "weight": w.tolist(), "padding": 2, "padding_mode": mode,
-        "stride": 2})
+    result = await post_ok(
+        client,
+        "/api/v1/conv2d",
+        {
+            "input": x.tolist(),
+            "weight": w.tolist(),
+            "padding": 2,
+            "padding_mode": mode,
+            "stride": 2,
+        },
+    )
     layer = torch.nn.Conv2d(2, 3, 3, stride=2, padding=2, padding_mode=mode, bias=False)
     layer = layer.double()
     with torch.no_grad():
@@ -92,8 +107,11 @@ async def test_conv2d_padding_modes_match_nn_conv2d(client, mode):
 
 async def test_conv2d_same_padding_and_verify_off(client):
     x, w = rand(1, 1, 5, 5), rand(1, 1, 4, 4)
-    result = await post_ok(client, "/api/v1/conv2d", {
-        "input": x.tolist(), "weight": w.tolist(), "padding": "same", "verify": False})
+    result = await post_ok(
+        client,
+        "/api/v1/conv2d",
+        {"input": x.tolist(), "weight": w.tolist(), "padding": "same", "verify": False},
+    )
     expected = F.conv2d(t(x), t(w), padding="same").numpy()
     assert_allclose(result["output"], expected, atol=1e-10)
     assert result["reference"] is None
@@ -103,22 +121,40 @@ async def test_conv2d_same_padding_and_verify_off(client):
 @pytest.mark.parametrize("method", sorted(cc.METHODS["conv_transpose2d"]))
 async def test_conv_transpose2d_every_method_matches_torch(client, method):
     x, w, b = rand(2, 4, 3, 4), rand(4, 3, 3, 2), rand(6)
-    result = await post_ok(client, "/api/v1/conv_transpose2d", {
-        "input": x.tolist(), "weight": w.tolist(), "bias": b.tolist(), "stride": 2,
-        "padding": 1, "output_padding": 1, "groups": 2, "dilation": [1, 2], "method": method})
-    expected = F.conv_transpose2d(t(x), t(w), t(b), stride=2, padding=1, output_padding=1,
-                                  groups=2, dilation=(1, 2)).numpy()
+    result = await post_ok(
+        client,
+        "/api/v1/conv_transpose2d",
+        {
+            "input": x.tolist(),
+            "weight": w.tolist(),
+            "bias": b.tolist(),
+            "stride": 2,
+            "padding": 1,
+            "output_padding": 1,
+            "groups": 2,
+            "dilation": [1, 2],
+            "method": method,
+        },
+    )
+    expected = F.conv_transpose2d(
+        t(x), t(w), t(b), stride=2, padding=1, output_padding=1, groups=2, dilation=(1, 2)
+    ).numpy()
     assert result["shape"] == list(expected.shape)
     assert_allclose(result["output"], expected, atol=1e-10)
     check_reference(result, "torch.nn.functional.conv_transpose2d")
-    assert result["pytorch_code"] == ("out = F.conv_transpose2d(x, w, b, stride=2, padding=1, "
-                                      "output_padding=1, groups=2, dilation=(1, 2))")
+    assert result["pytorch_code"] == (
+        "out = F.conv_transpose2d(x, w, b, stride=2, padding=1, "
+        "output_padding=1, groups=2, dilation=(1, 2))"
+    )
     assert_allclose(run_script(result).numpy(), expected, atol=1e-10)
 
 
 async def test_conv_transpose2d_tutorial_2d(client):
-    result = await post_ok(client, "/api/v1/conv_transpose2d",
-                           {"input": [[1, 2], [3, 4]], "weight": [[1, 1], [1, 1]], "stride": 2})
+    result = await post_ok(
+        client,
+        "/api/v1/conv_transpose2d",
+        {"input": [[1, 2], [3, 4]], "weight": [[1, 1], [1, 1]], "stride": 2},
+    )
     expected = F.conv_transpose2d(t([[[[1, 2], [3, 4]]]]), t([[[[1, 1], [1, 1]]]]), stride=2)
     assert_array_equal(result["output"], expected[0, 0].numpy())
     assert_array_equal(run_script(result).numpy(), expected[0, 0].numpy())
@@ -127,17 +163,30 @@ async def test_conv_transpose2d_tutorial_2d(client):
 @pytest.mark.parametrize("method", sorted(cc.METHODS["max_pool2d"]))
 async def test_max_pool2d_every_method_matches_torch(client, method):
     x = rand(2, 3, 7, 8)
-    result = await post_ok(client, "/api/v1/max_pool2d", {
-        "input": x.tolist(), "kernel_size": [3, 2], "stride": 2, "padding": 1,
-        "dilation": [1, 2], "ceil_mode": True, "return_indices": True, "method": method})
-    out, indices = F.max_pool2d(t(x), (3, 2), stride=2, padding=1, dilation=(1, 2),
-                                ceil_mode=True, return_indices=True)
+    result = await post_ok(
+        client,
+        "/api/v1/max_pool2d",
+        {
+            "input": x.tolist(),
+            "kernel_size": [3, 2],
+            "stride": 2,
+            "padding": 1,
+            "dilation": [1, 2],
+            "ceil_mode": True,
+            "return_indices": True,
+            "method": method,
+        },
+    )
+    out, indices = F.max_pool2d(
+        t(x), (3, 2), stride=2, padding=1, dilation=(1, 2), ceil_mode=True, return_indices=True
+    )
     assert_allclose(result["output"], out.numpy())
     assert_array_equal(result["indices"], indices.numpy())
     check_reference(result, "torch.nn.functional.max_pool2d")
     assert result["pytorch_code"] == (
         "out, indices = F.max_pool2d(x, (3, 2), stride=2, padding=1, dilation=(1, 2), "
-        "ceil_mode=True, return_indices=True)")
+        "ceil_mode=True, return_indices=True)"
+    )
     namespace: dict = {}
     exec(result["pytorch_script"].replace("print(out)", ""), namespace)
     assert_array_equal(namespace["indices"].numpy(), indices.numpy())
@@ -145,24 +194,39 @@ async def test_max_pool2d_every_method_matches_torch(client, method):
 
 async def test_max_pool2d_tutorial_example(client):
     x = np.arange(16.0).reshape(4, 4)
-    result = await post_ok(client, "/api/v1/max_pool2d",
-                           {"input": x.tolist(), "kernel_size": 3, "stride": 2, "padding": 1})
+    result = await post_ok(
+        client,
+        "/api/v1/max_pool2d",
+        {"input": x.tolist(), "kernel_size": 3, "stride": 2, "padding": 1},
+    )
     assert result["output"] == [[5.0, 7.0], [13.0, 15.0]]
     assert result["indices"] is None
     assert_array_equal(run_script(result).numpy(), [[5.0, 7.0], [13.0, 15.0]])
 
 
 @pytest.mark.parametrize("method", sorted(cc.METHODS["avg_pool2d"]))
-@pytest.mark.parametrize("options", [
-    {"count_include_pad": False},
-    {"divisor_override": 3},
-    {"ceil_mode": True},
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"count_include_pad": False},
+        {"divisor_override": 3},
+        {"ceil_mode": True},
+    ],
+)
 async def test_avg_pool2d_every_method_matches_torch(client, method, options):
     x = rand(3, 7, 6)
-    result = await post_ok(client, "/api/v1/avg_pool2d", {
-        "input": x.tolist(), "kernel_size": 3, "stride": 2, "padding": 1, "method": method,
-        **options})
+    result = await post_ok(
+        client,
+        "/api/v1/avg_pool2d",
+        {
+            "input": x.tolist(),
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "method": method,
+            **options,
+        },
+    )
     expected = F.avg_pool2d(t(x), 3, stride=2, padding=1, **options).numpy()
     assert_allclose(result["output"], expected, atol=1e-12)
     check_reference(result, "torch.nn.functional.avg_pool2d")

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-CURL = re.compile(
-    r"curl -s \$API(?P<path>/[\w/]+)(?: -H '[^']*' \\\n\s+-d '(?P<body>[^']*)')?"
-)
+CURL = re.compile(r"curl -s \$API(?P<path>/[\w/]+)(?: -H '[^']*' \\\n\s+-d '(?P<body>[^']*)')?")
 
 
 def readme_examples() -> list[tuple[str, str | None]]:

@@ -36,16 +36,17 @@ def check_results(steps, expected):
 
 async def test_conv2d_trace(client):
     x, w, b = RNG.standard_normal((1, 2, 4, 5)), RNG.standard_normal((2, 2, 2, 3)), [0.5, -1]
-    body = {"input": x.tolist(), "weight": w.tolist(), "bias": b, "stride": [1, 2],
-            "padding": 1}
+    body = {"input": x.tolist(), "weight": w.tolist(), "bias": b, "stride": [1, 2], "padding": 1}
     expected = F.conv2d(t(x), t(w), t(b), stride=(1, 2), padding=1).numpy()
     steps = await all_steps(client, "/api/v1/conv2d/trace", body, expected.size)
     check_results(steps, expected)
 
 
 async def test_conv2d_trace_tutorial_first_step(client):
-    response = await client.post("/api/v1/conv2d/trace", json={
-        "input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]]})
+    response = await client.post(
+        "/api/v1/conv2d/trace",
+        json={"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]]},
+    )
     result = response.json()
     assert result["count"] == 4
     assert result["info"]["layout"] == "2d"
@@ -58,8 +59,9 @@ async def test_conv_transpose2d_trace_both_views(client):
     x, w = RNG.standard_normal((1, 1, 2, 3)), RNG.standard_normal((1, 2, 2, 2))
     body = {"input": x.tolist(), "weight": w.tolist(), "stride": 2, "padding": 1}
     expected = F.conv_transpose2d(t(x), t(w), stride=2, padding=1).numpy()
-    steps = await all_steps(client, "/api/v1/conv_transpose2d/trace", {**body, "view": "conv"},
-                            expected.size)
+    steps = await all_steps(
+        client, "/api/v1/conv_transpose2d/trace", {**body, "view": "conv"}, expected.size
+    )
     check_results(steps, expected)
     response = await client.post("/api/v1/conv_transpose2d/trace", json=body)
     result = response.json()
@@ -71,8 +73,7 @@ async def test_conv_transpose2d_trace_both_views(client):
 async def test_max_pool2d_trace(client):
     x = RNG.standard_normal((2, 5, 5))
     body = {"input": x.tolist(), "kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}
-    out, indices = F.max_pool2d(t(x), 3, stride=2, padding=1, ceil_mode=True,
-                                return_indices=True)
+    out, indices = F.max_pool2d(t(x), 3, stride=2, padding=1, ceil_mode=True, return_indices=True)
     steps = await all_steps(client, "/api/v1/max_pool2d/trace", body, out.numel())
     for step in steps:
         _, c, oy, ox = step["index"]
@@ -89,18 +90,29 @@ async def test_avg_pool2d_trace(client):
 
 
 async def test_trace_window_stops_at_the_end(client):
-    body = {"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]],
-            "start": 2, "count": 10}
+    body = {
+        "input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+        "weight": [[0, 1], [2, 3]],
+        "start": 2,
+        "count": 10,
+    }
     result = (await client.post("/api/v1/conv2d/trace", json=body)).json()
     assert [s["t"] for s in result["steps"]] == [2, 3]
 
 
-@pytest.mark.parametrize(("start", "count", "message"), [
-    (4, 1, "step must be in 0..3, got step=4"),
-    (-1, 1, "greater than or equal to 0"),
-    (0, 0, "greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    ("start", "count", "message"),
+    [
+        (4, 1, "step must be in 0..3, got step=4"),
+        (-1, 1, "greater than or equal to 0"),
+        (0, 0, "greater than or equal to 1"),
+    ],
+)
 async def test_trace_window_errors(client, start, count, message):
-    body = {"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]],
-            "start": start, "count": count}
+    body = {
+        "input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]],
+        "weight": [[0, 1], [2, 3]],
+        "start": start,
+        "count": count,
+    }
     assert_422(await client.post("/api/v1/conv2d/trace", json=body), message)

@@ -19,16 +19,21 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 # strided, padded, dilated, reflect-padded: (6 + 2 − 2·2 − 1)//2 + 1 = 2 rows, 8 columns
-STRIDED = ("/?h=6&w=7&xp=random&seed=2&kp=random&seed=2&kh=3&kw=2&sh=2&sw=1&ph=1&pw=1"
-           "&dh=2&dw=1&mode=reflect")
+STRIDED = (
+    "/?h=6&w=7&xp=random&seed=2&kp=random&seed=2&kh=3&kw=2&sh=2&sw=1&ph=1&pw=1"
+    "&dh=2&dw=1&mode=reflect"
+)
 S, D, P = (2, 1), (2, 1), (1, 1)
 
 
 def _torch_out(x, w, stride=1, padding=(0, 0), dilation=1, mode="zeros"):
     xt = torch.tensor(np.asarray(x, dtype=np.float64))[None]
     if padding != (0, 0):
-        xt = F.pad(xt, (padding[1], padding[1], padding[0], padding[0]),
-                   mode="constant" if mode == "zeros" else mode)
+        xt = F.pad(
+            xt,
+            (padding[1], padding[1], padding[0], padding[0]),
+            mode="constant" if mode == "zeros" else mode,
+        )
     wt = torch.tensor(np.asarray(w, dtype=np.float64))
     return F.conv2d(xt, wt, stride=stride, dilation=dilation)[0].numpy()
 
@@ -40,7 +45,8 @@ def _wait_step(page: Page, t: int) -> None:
 def _taps(page: Page) -> list[tuple[int, int]]:
     cells = page.eval_on_selector_all(
         "table.input td[data-tap]",
-        "cells => cells.map(c => [+c.dataset.tap, +c.dataset.row, +c.dataset.col])")
+        "cells => cells.map(c => [+c.dataset.tap, +c.dataset.row, +c.dataset.col])",
+    )
     return [(r, c) for _, r, c in sorted(cells)]
 
 
@@ -97,8 +103,9 @@ def test_stepping_moves_the_window(page: Page, live_server, shot):
     check(0)
     page.keyboard.press("ArrowRight")
     check(1)
-    page.eval_on_selector("#scrub", "el => { el.value = 9; "
-                          "el.dispatchEvent(new Event('change', {bubbles: true})); }")
+    page.eval_on_selector(
+        "#scrub", "el => { el.value = 9; el.dispatchEvent(new Event('change', {bubbles: true})); }"
+    )
     check(9)
 
 
@@ -124,8 +131,9 @@ def test_editing_a_kernel_cell_gives_torchs_output(page: Page, live_server):
     kernel = np.array([[-1, 0, 1], [-2, 2.5, 2], [-1, 0, 1.0]])
     x = input_pattern("arange", (1, 5, 5))
     expected = _torch_out(x, kernel[None, None], 2, (1, 1), 1, "replicate")[0]
-    values = page.eval_on_selector_all("table.output td[data-value]",
-                                       "cells => cells.map(c => +c.dataset.value)")
+    values = page.eval_on_selector_all(
+        "table.output td[data-value]", "cells => cells.map(c => +c.dataset.value)"
+    )
     assert np.allclose(values, expected.ravel(), rtol=0, atol=1e-12)
     arith = page.locator("#arith")
     assert float(arith.get_attribute("data-result")) == pytest.approx(expected[2, 2])
@@ -182,7 +190,8 @@ def test_an_invalid_configuration_shows_a_message_and_recovers(page: Page, live_
     problem = page.locator("#message .problem")
     expect(problem).to_be_visible()
     expect(problem.locator(".advice[data-code=kernel_too_big]")).to_contain_text(
-        re.compile("pad at least", re.IGNORECASE))
+        re.compile("pad at least", re.IGNORECASE)
+    )
     # the last good state stays on screen and the form stays usable
     assert page.locator("table.output").inner_html() == out_before
     page.fill("#f-ph", "2")
@@ -225,8 +234,10 @@ def _axe(page: Page) -> list[dict]:
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-@pytest.mark.parametrize("query", ["/", STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh",
-                                   "/?h=2&w=2&kp=sobel_x"])
+@pytest.mark.parametrize(
+    "query",
+    ["/", STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh", "/?h=2&w=2&kp=sobel_x"],
+)
 def test_no_serious_accessibility_violations(page: Page, live_server, query, shot):
     page.goto(live_server + query)
     if query == "/":
@@ -235,8 +246,10 @@ def test_no_serious_accessibility_violations(page: Page, live_server, query, sho
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
 
 
-@pytest.mark.parametrize("query", ["/", "/?h=16&w=16&ci=4&co=4&groups=2&kp=random&kh=7&kw=7"
-                                        "&pad=same&tab=kmatrix&lang=zh"])
+@pytest.mark.parametrize(
+    "query",
+    ["/", "/?h=16&w=16&ci=4&co=4&groups=2&kp=random&kh=7&kw=7&pad=same&tab=kmatrix&lang=zh"],
+)
 def test_phone_width_has_no_horizontal_scroll(page: Page, live_server, shot, query):
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_server + query)

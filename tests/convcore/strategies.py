@@ -22,8 +22,7 @@ class Conv2dCase:
 
     def __repr__(self) -> str:
         bias = None if self.bias is None else self.bias.shape
-        return (f"Conv2dCase(x{self.x.shape}, weight{self.weight.shape}, bias={bias}, "
-                f"{self.kwargs})")
+        return f"Conv2dCase(x{self.x.shape}, weight{self.weight.shape}, bias={bias}, {self.kwargs})"
 
 
 def arrays(draw: st.DrawFn, shape: tuple[int, ...]) -> np.ndarray:
@@ -69,8 +68,13 @@ def valid_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
     layout = draw(st.sampled_from(["batched", "unbatched"]))
     if layout == "unbatched":
         x = x[0]
-    kwargs = {"stride": stride, "padding": padding, "dilation": (dh, dw), "groups": groups,
-              "padding_mode": mode}
+    kwargs = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": (dh, dw),
+        "groups": groups,
+        "padding_mode": mode,
+    }
     return Conv2dCase(x, weight, bias, kwargs)
 
 
@@ -84,13 +88,17 @@ def any_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
     out_channels = draw(st.integers(1, 6))
     kh, kw = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     mode = draw(st.sampled_from([*MODES, "zero"]))
-    padding = draw(st.one_of(
-        st.integers(-1, 4),
-        st.tuples(st.integers(-1, 4), st.integers(-1, 4)),
-        st.sampled_from(["same", "valid", "full"]),
-    ))
-    x = arrays(draw, (draw(st.integers(1, 2)), channels_in, draw(st.integers(0, 6)),
-                      draw(st.integers(1, 6))))
+    padding = draw(
+        st.one_of(
+            st.integers(-1, 4),
+            st.tuples(st.integers(-1, 4), st.integers(-1, 4)),
+            st.sampled_from(["same", "valid", "full"]),
+        )
+    )
+    x = arrays(
+        draw,
+        (draw(st.integers(1, 2)), channels_in, draw(st.integers(0, 6)), draw(st.integers(1, 6))),
+    )
     weight = arrays(draw, (out_channels, in_per_group, kh, kw))
     bias_len = draw(st.sampled_from([None, out_channels, out_channels + 1]))
     bias = None if bias_len is None else arrays(draw, (bias_len,))
@@ -119,8 +127,11 @@ def nudged_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
     axis = draw(st.sampled_from([0, 1]))
     size = (height, width)[axis]
     kh, kw = weight.shape[-2:]
-    kind = draw(st.sampled_from(["padding", "stride", "dilation", "groups", "channels", "bias",
-                                 "kernel", "input"]))
+    kind = draw(
+        st.sampled_from(
+            ["padding", "stride", "dilation", "groups", "channels", "bias", "kernel", "input"]
+        )
+    )
     if kind == "padding":
         value = draw(st.sampled_from([size - 1, size, size + 1, -1, -(size // 2), -size]))
         old = kwargs["padding"]
@@ -140,22 +151,34 @@ def nudged_conv2d_cases(draw: st.DrawFn) -> Conv2dCase:
         dilation[axis] = draw(st.sampled_from([fits, fits + 1, 0]))
         kwargs["dilation"] = tuple(dilation)
     elif kind == "groups":
-        kwargs["groups"] = draw(st.sampled_from([kwargs["groups"] + 1, 0, -1, x.shape[-3],
-                                                 weight.shape[0]]))
+        kwargs["groups"] = draw(
+            st.sampled_from([kwargs["groups"] + 1, 0, -1, x.shape[-3], weight.shape[0]])
+        )
     elif kind == "channels":
         extra = draw(st.sampled_from([-1, 1]))
         channels = max(0, x.shape[-3] + extra)
         x = arrays(draw, (*x.shape[:-3], channels, height, width))
     elif kind == "bias":
-        shape = draw(st.sampled_from([(), (weight.shape[0] + 1,), (weight.shape[0] - 1,),
-                                      (weight.shape[0], 1)]))
+        shape = draw(
+            st.sampled_from(
+                [(), (weight.shape[0] + 1,), (weight.shape[0] - 1,), (weight.shape[0], 1)]
+            )
+        )
         bias = arrays(draw, shape)
     elif kind == "kernel":
         shape = list(weight.shape)
         shape[draw(st.integers(0, 3))] = 0
         weight = np.zeros(shape)
     else:
-        shape = draw(st.sampled_from([(0, *x.shape[-3:]), (*x.shape[-3:-1], 0), x.shape[-2:],
-                                      (1, *x.shape[-4:]) if x.ndim == 4 else (1, 1, *x.shape)]))
+        shape = draw(
+            st.sampled_from(
+                [
+                    (0, *x.shape[-3:]),
+                    (*x.shape[-3:-1], 0),
+                    x.shape[-2:],
+                    (1, *x.shape[-4:]) if x.ndim == 4 else (1, 1, *x.shape),
+                ]
+            )
+        )
         x = arrays(draw, shape)
     return Conv2dCase(x, weight, bias, kwargs)

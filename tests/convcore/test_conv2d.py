@@ -45,8 +45,17 @@ def test_matches_torch(method, case):
 
 
 #: words one of which every conv2d error message must contain: the argument at fault
-ARGUMENT_WORDS = ("input", "weight", "bias", "stride", "padding", "dilation", "groups",
-                  "padding_mode", "kernel")
+ARGUMENT_WORDS = (
+    "input",
+    "weight",
+    "bias",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "padding_mode",
+    "kernel",
+)
 
 
 # nn.Conv2d (torch's oracle for the padding modes) warns when it initialises an empty weight
@@ -78,10 +87,16 @@ EDGE_CASES = {
     "1x1 input padded": ((1, 1, 1, 1), (1, 1, 3, 3), {"padding": 1}),
     "same even kernel": ((1, 1, 5, 6), (2, 1, 4, 2), {"padding": "same"}),
     "same dilated": ((1, 2, 7, 7), (1, 2, 3, 3), {"padding": "same", "dilation": 3}),
-    "circular pad equals size": ((1, 1, 2, 3), (1, 1, 3, 3), {"padding": 2,
-                                                             "padding_mode": "circular"}),
-    "reflect negative padding crops": ((1, 1, 6, 6), (1, 1, 2, 2), {"padding": (-1, 2),
-                                                                   "padding_mode": "reflect"}),
+    "circular pad equals size": (
+        (1, 1, 2, 3),
+        (1, 1, 3, 3),
+        {"padding": 2, "padding_mode": "circular"},
+    ),
+    "reflect negative padding crops": (
+        (1, 1, 6, 6),
+        (1, 1, 2, 2),
+        {"padding": (-1, 2), "padding_mode": "reflect"},
+    ),
     "empty batch": ((0, 2, 5, 5), (3, 2, 3, 3), {}),
     "stride larger than input": ((1, 1, 4, 4), (1, 1, 2, 2), {"stride": 7}),
 }
@@ -92,8 +107,12 @@ EDGE_CASES = {
 def test_edge_cases(method, name):
     x_shape, w_shape, kwargs = EDGE_CASES[name]
     rng = np.random.default_rng(len(name))
-    case = Conv2dCase(rng.standard_normal(x_shape), rng.standard_normal(w_shape),
-                      rng.standard_normal(w_shape[0]), kwargs)
+    case = Conv2dCase(
+        rng.standard_normal(x_shape),
+        rng.standard_normal(w_shape),
+        rng.standard_normal(w_shape[0]),
+        kwargs,
+    )
     ours, theirs = run_both(case, method)
     assert ours.shape == theirs.shape
     assert_allclose(ours, theirs, rtol=1e-10, atol=1e-10)
@@ -114,7 +133,8 @@ def test_two_d_form_with_scalar_bias():
     out = cc.conv2d(x, np.ones((3, 3)), 0.5, padding=1, padding_mode="replicate")
     expected = torch.nn.functional.conv2d(
         torch.nn.functional.pad(torch.from_numpy(x)[None, None], (1, 1, 1, 1), "replicate"),
-        torch.ones(1, 1, 3, 3, dtype=torch.float64), torch.tensor([0.5], dtype=torch.float64),
+        torch.ones(1, 1, 3, 3, dtype=torch.float64),
+        torch.tensor([0.5], dtype=torch.float64),
     )[0, 0].numpy()
     assert out.shape == (4, 4)
     assert_allclose(out, expected)
@@ -196,8 +216,11 @@ def test_im2col_in_tiles_matches_torch(monkeypatch, budget):
 
     monkeypatch.setattr(im2col, "COLUMN_BUDGET", budget)
     rng = np.random.default_rng(5)
-    x, w, b = (rng.standard_normal((5, 6, 6, 6)), rng.standard_normal((6, 2, 3, 3)),
-               rng.standard_normal(6))
+    x, w, b = (
+        rng.standard_normal((5, 6, 6, 6)),
+        rng.standard_normal((6, 2, 3, 3)),
+        rng.standard_normal(6),
+    )
     kwargs = {"stride": 1, "padding": 0, "groups": 3, "padding_mode": "zeros"}
     ours = cc.conv2d(x, w, b, method="im2col", **kwargs)
     assert_allclose(ours, reference.conv2d(x, w, b, **kwargs), rtol=1e-10, atol=1e-10)
@@ -211,8 +234,11 @@ def test_one_number_padding_list_means_both_axes_in_every_mode(mode):
     x, w = rng.standard_normal((1, 2, 5, 4)), rng.standard_normal((3, 2, 3, 3))
     with pytest.raises(NotImplementedError):
         reference.conv2d(x, w, padding=[1], padding_mode=mode)
-    assert_allclose(cc.conv2d(x, w, padding=[1], padding_mode=mode),
-                    reference.conv2d(x, w, padding=1, padding_mode=mode), rtol=1e-10)
+    assert_allclose(
+        cc.conv2d(x, w, padding=[1], padding_mode=mode),
+        reference.conv2d(x, w, padding=1, padding_mode=mode),
+        rtol=1e-10,
+    )
 
 
 def test_numpy_array_sizes_are_read_as_pairs():
@@ -228,8 +254,11 @@ def test_cropping_too_much_quotes_the_negative_padding():
     x, w = np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 3, 3))
     with pytest.raises(RuntimeError):
         reference.conv2d(x, w, padding=(-2, 1), padding_mode="replicate")
-    with pytest.raises(cc.ConvcoreError, match=r"padded input 1×7 \(input 5×5 cropped by "
-                                               r"negative padding .*=\(-2, -2, 1, 1\)\)"):
+    with pytest.raises(
+        cc.ConvcoreError,
+        match=r"padded input 1×7 \(input 5×5 cropped by "
+        r"negative padding .*=\(-2, -2, 1, 1\)\)",
+    ):
         cc.conv2d(x, w, padding=(-2, 1), padding_mode="replicate")
 
 

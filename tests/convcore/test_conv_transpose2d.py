@@ -50,9 +50,13 @@ class Case:
 
     def kwargs(self) -> dict[str, Any]:
         """The size arguments, by torch's names."""
-        return {"stride": self.stride, "padding": self.padding,
-                "output_padding": self.output_padding, "groups": self.groups,
-                "dilation": self.dilation}
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "output_padding": self.output_padding,
+            "groups": self.groups,
+            "dilation": self.dilation,
+        }
 
 
 class Axis(NamedTuple):
@@ -92,8 +96,10 @@ def valid_cases(draw: st.DrawFn, max_channels: int = 8, max_batch: int = 3) -> C
         x_shape=(draw(st.integers(1, max_batch)), in_per_group * groups, rows.size, cols.size),
         w_shape=(in_per_group * groups, out_per_group, rows.kernel, cols.kernel),
         bias_shape=(out_per_group * groups,) if has_bias else None,
-        stride=(rows.stride, cols.stride), padding=(rows.padding, cols.padding),
-        output_padding=(rows.output_padding, cols.output_padding), groups=groups,
+        stride=(rows.stride, cols.stride),
+        padding=(rows.padding, cols.padding),
+        output_padding=(rows.output_padding, cols.output_padding),
+        groups=groups,
         dilation=(rows.dilation, cols.dilation),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
@@ -125,8 +131,9 @@ def test_unbatched_input_matches_torch(method: str, case: Case) -> None:
 @pytest.mark.parametrize("method", METHODS)
 @FEW
 @given(case=valid_cases(max_channels=1, max_batch=1), scalar_bias=st.floats(-2, 2))
-def test_tutorial_2d_form_is_one_channel_of_one_sample(method: str, case: Case,
-                                                       scalar_bias: float) -> None:
+def test_tutorial_2d_form_is_one_channel_of_one_sample(
+    method: str, case: Case, scalar_bias: float
+) -> None:
     x, w, _ = case.arrays()
     args = (x[0, 0], w[0, 0], scalar_bias)
     want = ref.conv_transpose2d(x, w, np.array([scalar_bias]), **case.kwargs())[0, 0]
@@ -161,8 +168,17 @@ def test_empty_batch_gives_an_empty_batch(method: str) -> None:
 # --- error parity ----------------------------------------------------------------------------
 
 #: what a mutation breaks → the word the error message must contain
-MUTATIONS = ("none", "stride", "dilation", "padding", "output_padding", "groups", "channels",
-             "bias", "weight")
+MUTATIONS = (
+    "none",
+    "stride",
+    "dilation",
+    "padding",
+    "output_padding",
+    "groups",
+    "channels",
+    "bias",
+    "weight",
+)
 
 
 @st.composite
@@ -219,8 +235,9 @@ def torch_verdict(case: Case) -> tuple[Any, Exception | None]:
 
 @pytest.mark.parametrize("method", METHODS)
 @given(mutated=mutated_cases())
-def test_rejects_exactly_what_torch_rejects(method: str,
-                                            mutated: tuple[str, Case, str | None]) -> None:
+def test_rejects_exactly_what_torch_rejects(
+    method: str, mutated: tuple[str, Case, str | None]
+) -> None:
     kind, case, quoted = mutated
     want, torch_error = torch_verdict(case)
     x, w, b = case.arrays()
@@ -238,18 +255,37 @@ def test_rejects_exactly_what_torch_rejects(method: str,
 
 EDGES = [
     # (what, x shape, w shape, kwargs, torch accepts)
-    ("output_padding below the dilation but not the stride", (1, 1, 3, 3), (1, 1, 2, 2),
-     {"stride": 1, "dilation": 3, "output_padding": 2}, True),
-    ("output_padding equal to max(stride, dilation)", (1, 1, 3, 3), (1, 1, 2, 2),
-     {"stride": 2, "dilation": 2, "output_padding": 2}, False),
-    ("the rule holds per axis", (1, 1, 3, 3), (1, 1, 2, 2),
-     {"stride": (3, 1), "output_padding": (0, 2)}, False),
-    ("output_padding reaching past the crop", (1, 1, 2, 2), (1, 1, 3, 3),
-     {"stride": 3, "padding": 3, "output_padding": 2}, True),
+    (
+        "output_padding below the dilation but not the stride",
+        (1, 1, 3, 3),
+        (1, 1, 2, 2),
+        {"stride": 1, "dilation": 3, "output_padding": 2},
+        True,
+    ),
+    (
+        "output_padding equal to max(stride, dilation)",
+        (1, 1, 3, 3),
+        (1, 1, 2, 2),
+        {"stride": 2, "dilation": 2, "output_padding": 2},
+        False,
+    ),
+    (
+        "the rule holds per axis",
+        (1, 1, 3, 3),
+        (1, 1, 2, 2),
+        {"stride": (3, 1), "output_padding": (0, 2)},
+        False,
+    ),
+    (
+        "output_padding reaching past the crop",
+        (1, 1, 2, 2),
+        (1, 1, 3, 3),
+        {"stride": 3, "padding": 3, "output_padding": 2},
+        True,
+    ),
     ("padding leaving exactly 1×1", (1, 1, 1, 1), (1, 1, 3, 3), {"padding": 1}, True),
     ("padding leaving nothing", (1, 1, 2, 2), (1, 1, 1, 1), {"padding": 1}, False),
-    ("groups dividing C_in but not C_out is fine", (1, 4, 3, 3), (4, 3, 2, 2),
-     {"groups": 2}, True),
+    ("groups dividing C_in but not C_out is fine", (1, 4, 3, 3), (4, 3, 2, 2), {"groups": 2}, True),
     ("groups not dividing C_in", (1, 3, 3, 3), (3, 1, 2, 2), {"groups": 2}, False),
     ("an empty plane", (1, 1, 0, 3), (1, 1, 2, 2), {}, False),
     ("an empty kernel", (1, 1, 3, 3), (1, 1, 0, 2), {}, False),
@@ -260,10 +296,16 @@ EDGES = [
 ]
 
 
-@pytest.mark.parametrize(("what", "x_shape", "w_shape", "kwargs", "accepted"), EDGES,
-                         ids=[edge[0] for edge in EDGES])
-def test_edges_of_torchs_rules(what: str, x_shape: tuple[int, ...], w_shape: tuple[int, ...],
-                               kwargs: dict[str, Any], accepted: bool) -> None:
+@pytest.mark.parametrize(
+    ("what", "x_shape", "w_shape", "kwargs", "accepted"), EDGES, ids=[edge[0] for edge in EDGES]
+)
+def test_edges_of_torchs_rules(
+    what: str,
+    x_shape: tuple[int, ...],
+    w_shape: tuple[int, ...],
+    kwargs: dict[str, Any],
+    accepted: bool,
+) -> None:
     x, w = np.ones(x_shape), np.ones(w_shape)
     if not accepted:
         with pytest.raises(RuntimeError):
@@ -307,8 +349,12 @@ class Forward:
 
     def kwargs(self) -> dict[str, Any]:
         """Arguments shared by conv2d and conv_transpose2d."""
-        return {"stride": self.stride, "padding": self.padding, "dilation": self.dilation,
-                "groups": self.groups}
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "groups": self.groups,
+        }
 
 
 class ForwardAxis(NamedTuple):
@@ -331,8 +377,9 @@ def forward_axis(draw: st.DrawFn) -> ForwardAxis:
     span = dilation * (kernel - 1) + 1
     size = draw(st.integers(max(1, span - 2 * padding), 10))
     # conv2d floors (n + 2p − span)/s: the remainder is what the transpose must add back
-    return ForwardAxis(size, kernel, stride, padding, dilation,
-                       (size + 2 * padding - span) % stride)
+    return ForwardAxis(
+        size, kernel, stride, padding, dilation, (size + 2 * padding - span) % stride
+    )
 
 
 @st.composite
@@ -344,8 +391,10 @@ def forward_cases(draw: st.DrawFn) -> Forward:
     return Forward(
         x_shape=(in_per_group * groups, rows.size, cols.size),
         w_shape=(out_per_group * groups, in_per_group, rows.kernel, cols.kernel),
-        stride=(rows.stride, cols.stride), padding=(rows.padding, cols.padding),
-        dilation=(rows.dilation, cols.dilation), groups=groups,
+        stride=(rows.stride, cols.stride),
+        padding=(rows.padding, cols.padding),
+        dilation=(rows.dilation, cols.dilation),
+        groups=groups,
         output_padding=(rows.output_padding, cols.output_padding),
         seed=draw(st.integers(0, 2**32 - 1)),
     )
@@ -359,8 +408,9 @@ def test_transpose_is_the_adjoint_of_conv2d(method: str, case: Forward) -> None:
     x, w = rng.standard_normal(case.x_shape), rng.standard_normal(case.w_shape)
     conv_x = cc.conv2d(x, w, **case.kwargs())
     y = rng.standard_normal(conv_x.shape)
-    back = cc.conv_transpose2d(y, w, **case.kwargs(), output_padding=case.output_padding,
-                               method=method)
+    back = cc.conv_transpose2d(
+        y, w, **case.kwargs(), output_padding=case.output_padding, method=method
+    )
     assert back.shape == x.shape
     assert_allclose(np.vdot(conv_x, y), np.vdot(x, back), rtol=1e-10, atol=1e-10)
 
@@ -375,8 +425,9 @@ def test_transpose_is_the_kernel_matrix_transposed(method: str, case: Forward) -
     # y lives where conv2d's output does; torch says what shape that is
     y_shape = ref.conv2d(np.zeros(case.x_shape), w, **case.kwargs()).shape
     y = rng.standard_normal(y_shape)
-    back = cc.conv_transpose2d(y, w, **case.kwargs(), output_padding=case.output_padding,
-                               method=method)
+    back = cc.conv_transpose2d(
+        y, w, **case.kwargs(), output_padding=case.output_padding, method=method
+    )
     assert back.shape == case.x_shape
     assert_close(back.ravel(), matrix.T @ y.ravel())
 

@@ -35,8 +35,9 @@ def torch_out_shape(call):
 def test_conv2d_verdict_and_shape_match_torch(case):
     report = conv2d_shape(case.x.shape, case.weight.shape, **case.kwargs)
     note(report.message)
-    expected = torch_out_shape(lambda: torch.from_numpy(
-        reference.conv2d(case.x, case.weight, None, **case.kwargs)))
+    expected = torch_out_shape(
+        lambda: torch.from_numpy(reference.conv2d(case.x, case.weight, None, **case.kwargs))
+    )
     assert report.valid is (expected is not None)
     assert report.output_shape == expected
     if report.axes and expected is not None:
@@ -50,11 +51,19 @@ def transpose_configs(draw):
     groups = draw(st.integers(1, 2))
     c_in = groups * draw(st.integers(1, 2))
     shape = (1, c_in, draw(st.integers(1, 5)), draw(st.integers(1, 5)))
-    weight = (c_in + draw(st.integers(0, 1)), draw(st.integers(1, 2)), draw(st.integers(1, 4)),
-              draw(st.integers(1, 4)))
-    params = {"stride": draw(st.integers(1, 3)), "padding": draw(st.integers(0, 3)),
-              "output_padding": draw(st.integers(0, 2)), "groups": groups,
-              "dilation": draw(st.integers(1, 3))}
+    weight = (
+        c_in + draw(st.integers(0, 1)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 4)),
+        draw(st.integers(1, 4)),
+    )
+    params = {
+        "stride": draw(st.integers(1, 3)),
+        "padding": draw(st.integers(0, 3)),
+        "output_padding": draw(st.integers(0, 2)),
+        "groups": groups,
+        "dilation": draw(st.integers(1, 3)),
+    }
     return shape, weight, params
 
 
@@ -63,9 +72,13 @@ def test_conv_transpose2d_verdict_and_shape_match_torch(config):
     shape, weight, params = config
     report = conv_transpose2d_shape(shape, weight, **params)
     note(report.message)
-    expected = torch_out_shape(lambda: F.conv_transpose2d(
-        torch.zeros(shape, dtype=torch.float64), torch.zeros(weight, dtype=torch.float64),
-        **params))
+    expected = torch_out_shape(
+        lambda: F.conv_transpose2d(
+            torch.zeros(shape, dtype=torch.float64),
+            torch.zeros(weight, dtype=torch.float64),
+            **params,
+        )
+    )
     assert report.valid is (expected is not None)
     assert report.output_shape == expected
 
@@ -74,9 +87,12 @@ def test_conv_transpose2d_verdict_and_shape_match_torch(config):
 def pool_configs(draw):
     op = draw(st.sampled_from(["max_pool2d", "avg_pool2d"]))
     shape = (2, draw(st.integers(1, 8)), draw(st.integers(1, 8)))
-    params = {"kernel_size": (draw(st.integers(1, 4)), draw(st.integers(1, 4))),
-              "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
-              "padding": draw(st.integers(0, 2)), "ceil_mode": draw(st.booleans())}
+    params = {
+        "kernel_size": (draw(st.integers(1, 4)), draw(st.integers(1, 4))),
+        "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
+        "padding": draw(st.integers(0, 2)),
+        "ceil_mode": draw(st.booleans()),
+    }
     if op == "max_pool2d":
         params["dilation"] = draw(st.integers(1, 2))
     return op, shape, params
@@ -87,8 +103,9 @@ def test_pool_verdict_and_shape_match_torch(config):
     op, shape, params = config
     report = pool2d_shape(op, shape, **params)
     note(report.message)
-    expected = torch_out_shape(lambda: getattr(F, op)(torch.zeros(shape, dtype=torch.float64),
-                                                      **params))
+    expected = torch_out_shape(
+        lambda: getattr(F, op)(torch.zeros(shape, dtype=torch.float64), **params)
+    )
     assert report.valid is (expected is not None)
     assert report.output_shape == expected
 
@@ -111,8 +128,9 @@ def test_same_padding_exists_at_stride_one_only():
 def test_cropping_padding_under_a_copying_mode_is_valid_as_in_torch():
     # nn.Conv2d crops with negative padding under reflect/replicate/circular (F.pad crops)
     report = conv2d_shape((1, 1, 6, 6), (1, 1, 2, 2), padding=(-1, 0), padding_mode="reflect")
-    expected = reference.conv2d(np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 2, 2)),
-                                padding=(-1, 0), padding_mode="reflect").shape
+    expected = reference.conv2d(
+        np.zeros((1, 1, 6, 6)), np.zeros((1, 1, 2, 2)), padding=(-1, 0), padding_mode="reflect"
+    ).shape
     assert report.valid
     assert report.output_shape == expected
     assert not conv2d_shape((1, 1, 6, 6), (1, 1, 2, 2), padding=(-1, 0)).valid

@@ -90,15 +90,17 @@ def test_flipped_kernel_gives_torchs_true_convolution():
     assert_array_equal(flip_kernel(flip_kernel(w)), w)
 
 
-CONFIGS = list(itertools.product(
-    [(1, 1, 1), (2, 2, 1), (2, 4, 2), (3, 2, 2), (4, 2, 4)],  # (c_in, c_out, groups)
-    [(1, 1), (2, 3), (4, 4)],  # input size
-    [(1, 1), (3, 3), (2, 5)],  # kernel
-    [1, 2],  # stride
-    [0, 1, 3, "same", "valid"],  # padding
-    [1, 2],  # dilation
-    ["zeros", "reflect", "replicate", "circular"],
-))
+CONFIGS = list(
+    itertools.product(
+        [(1, 1, 1), (2, 2, 1), (2, 4, 2), (3, 2, 2), (4, 2, 4)],  # (c_in, c_out, groups)
+        [(1, 1), (2, 3), (4, 4)],  # input size
+        [(1, 1), (3, 3), (2, 5)],  # kernel
+        [1, 2],  # stride
+        [0, 1, 3, "same", "valid"],  # padding
+        [1, 2],  # dilation
+        ["zeros", "reflect", "replicate", "circular"],
+    )
+)
 
 
 @pytest.mark.parametrize("chunk", range(8))
@@ -110,8 +112,7 @@ def test_advice_is_empty_exactly_when_torch_accepts(chunk):
         if ci % g == 0:
             w = np.ones((co, ci // g, *k))
             try:
-                reference.conv2d(x, w, stride=s, padding=p, dilation=d, groups=g,
-                                 padding_mode=mode)
+                reference.conv2d(x, w, stride=s, padding=p, dilation=d, groups=g, padding_mode=mode)
             except (RuntimeError, ValueError):
                 ok = False
         else:
@@ -123,10 +124,8 @@ def test_advice_suggestions_fix_the_configuration():
     (advice,) = conv2d_advice(1, 1, 1, (4, 4), (3, 3), padding=0, dilation=(3, 1))
     assert advice.values["axis"] == "height"
     fixed_padding = advice.values["min_padding"]
-    assert conv2d_advice(1, 1, 1, (4, 4), (3, 3), padding=(fixed_padding, 0),
-                         dilation=(3, 1)) == ()
-    assert conv2d_advice(1, 1, 1, (4, 4), (3, 3), dilation=(advice.values["max_dilation"], 1)
-                         ) == ()
+    assert conv2d_advice(1, 1, 1, (4, 4), (3, 3), padding=(fixed_padding, 0), dilation=(3, 1)) == ()
+    assert conv2d_advice(1, 1, 1, (4, 4), (3, 3), dilation=(advice.values["max_dilation"], 1)) == ()
     (reflect,) = conv2d_advice(1, 1, 1, (3, 3), (1, 1), padding=3, padding_mode="reflect")[:1]
     assert reflect.code == "reflect_too_wide"
     assert reflect.values["max_padding"] == 2

@@ -16,8 +16,16 @@ from convcore import reference
 
 MAX_METHODS = sorted(cc.METHODS["max_pool2d"])
 AVG_METHODS = sorted(cc.METHODS["avg_pool2d"])
-ARGUMENTS = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode",
-             "count_include_pad", "divisor_override")
+ARGUMENTS = (
+    "input",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "ceil_mode",
+    "count_include_pad",
+    "divisor_override",
+)
 inf, nan = np.inf, np.nan
 
 
@@ -63,8 +71,11 @@ def valid_pool_cases(draw: st.DrawFn, op: str) -> PoolCase:
     height, width = draw(st.integers(least[0], 10)), draw(st.integers(least[1], 10))
     layout = draw(st.sampled_from(["batched", "unbatched", "2-D"]))
     n, c = draw(st.integers(1, 2)), draw(st.integers(1, 3))
-    shape = {"batched": (n, c, height, width), "unbatched": (c, height, width),
-             "2-D": (height, width)}[layout]
+    shape = {
+        "batched": (n, c, height, width),
+        "unbatched": (c, height, width),
+        "2-D": (height, width),
+    }[layout]
     stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
     kwargs: dict[str, Any] = {
         "kernel_size": size_arg(draw, kernel),
@@ -91,15 +102,27 @@ def nudged_pool_cases(draw: st.DrawFn, op: str) -> PoolCase:
         "kernel_size": [0, -1, (2, 0), (2, 2, 2), (), (kernel[0],)],
         "stride": [0, -1, (1, 0), (), (2,), (1, 2, 3)],
         # half the kernel is the limit, dilation or not; one more is over it
-        "padding": [-1, (0, -1), (int(kernel[0]) // 2 + 1, 0), (0, int(kernel[1]) // 2),
-                    int(kernel.max()), ()],
+        "padding": [
+            -1,
+            (0, -1),
+            (int(kernel[0]) // 2 + 1, 0),
+            (0, int(kernel[1]) // 2),
+            int(kernel.max()),
+            (),
+        ],
         "dilation": [0, (1, 0), 4, (3, 5)],
         "ceil_mode": [1, None, np.True_],
         "count_include_pad": [0, None, np.False_],
         "divisor_override": [0, 1.5, True, -1, np.int64(3)],
     }
-    names = draw(st.lists(st.sampled_from([*(k for k in edits if k in kwargs), "input"]),
-                          min_size=1, max_size=2, unique=True))
+    names = draw(
+        st.lists(
+            st.sampled_from([*(k for k in edits if k in kwargs), "input"]),
+            min_size=1,
+            max_size=2,
+            unique=True,
+        )
+    )
     for name in names:
         if name != "input":
             kwargs[name] = draw(st.sampled_from(edits[name]))
@@ -116,8 +139,9 @@ def nudged_pool_cases(draw: st.DrawFn, op: str) -> PoolCase:
 def any_pool_cases(draw: st.DrawFn, op: str) -> PoolCase:
     """Configurations drawn with no regard for torch's limits: many of them invalid."""
     small = st.integers(-1, 4)
-    sizes = st.one_of(small, st.tuples(small, small), st.tuples(small),
-                      st.tuples(small, small, small))
+    sizes = st.one_of(
+        small, st.tuples(small, small), st.tuples(small), st.tuples(small, small, small)
+    )
     ndim = draw(st.integers(1, 5))
     shape = tuple(draw(st.integers(0, 5)) for _ in range(ndim))
     kwargs: dict[str, Any] = {
@@ -161,11 +185,17 @@ TUTORIAL_MAX = [
     # (input, kwargs, printed result)
     (X44, {"kernel_size": 3}, [[10.0]]),
     (X44, {"kernel_size": 3, "padding": 1, "stride": 2}, [[5.0, 7.0], [13.0, 15.0]]),
-    (X44, {"kernel_size": (2, 3), "padding": (1, 1), "stride": (2, 3)},
-     [[1.0, 3.0], [9.0, 11.0], [13.0, 15.0]]),
+    (
+        X44,
+        {"kernel_size": (2, 3), "padding": (1, 1), "stride": (2, 3)},
+        [[1.0, 3.0], [9.0, 11.0], [13.0, 15.0]],
+    ),
     # pooling works on each channel alone: the input and the input + 1, stacked as channels
-    (np.stack([X44, X44 + 1])[None], {"kernel_size": 3, "padding": 1, "stride": 2},
-     [[[[5.0, 7.0], [13.0, 15.0]], [[6.0, 8.0], [14.0, 16.0]]]]),
+    (
+        np.stack([X44, X44 + 1])[None],
+        {"kernel_size": 3, "padding": 1, "stride": 2},
+        [[[[5.0, 7.0], [13.0, 15.0]], [[6.0, 8.0], [14.0, 16.0]]]],
+    ),
     # the tutorial's hand-written loop pools a 3×3 input with a 2×2 window at stride 1
     (X33, {"kernel_size": 2, "stride": 1}, [[4.0, 5.0], [7.0, 8.0]]),
 ]
@@ -207,20 +237,28 @@ def test_avg_pool_matches_torch(method, case):
 
 MAX_EDGE_CASES = {
     # dilation puts both taps of the only window in the padding: −∞, torch's first-tap index
-    "window all padding": (np.array([[1.0, 2.0], [3.0, 4.0]]),
-                           {"kernel_size": 2, "padding": 1, "dilation": 3}),
-    "rows all padding": (np.arange(6.0).reshape(2, 3),
-                         {"kernel_size": (2, 1), "stride": 1, "padding": (1, 0),
-                          "dilation": (3, 1)}),
+    "window all padding": (
+        np.array([[1.0, 2.0], [3.0, 4.0]]),
+        {"kernel_size": 2, "padding": 1, "dilation": 3},
+    ),
+    "rows all padding": (
+        np.arange(6.0).reshape(2, 3),
+        {"kernel_size": (2, 1), "stride": 1, "padding": (1, 0), "dilation": (3, 1)},
+    ),
     "all -inf": (np.full((3, 3), -inf), {"kernel_size": 2, "stride": 1, "padding": 1}),
-    "nan wins, last one reported": (np.array([[nan, 1, nan], [2, nan, 3], [4, 5, 6]]),
-                                    {"kernel_size": 2, "stride": 1}),
+    "nan wins, last one reported": (
+        np.array([[nan, 1, nan], [2, nan, 3], [4, 5, 6]]),
+        {"kernel_size": 2, "stride": 1},
+    ),
     "ties keep the first": (np.ones((3, 3)), {"kernel_size": 2, "stride": 1, "padding": 1}),
-    "ceil window hangs over": (np.arange(25.0).reshape(5, 5),
-                               {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
-    "ceil window would start in padding": (np.arange(25.0).reshape(5, 5),
-                                           {"kernel_size": 3, "stride": 3, "padding": 1,
-                                            "ceil_mode": True}),
+    "ceil window hangs over": (
+        np.arange(25.0).reshape(5, 5),
+        {"kernel_size": 2, "padding": 1, "ceil_mode": True},
+    ),
+    "ceil window would start in padding": (
+        np.arange(25.0).reshape(5, 5),
+        {"kernel_size": 3, "stride": 3, "padding": 1, "ceil_mode": True},
+    ),
     "empty stride means kernel": (X44, {"kernel_size": 2, "stride": []}),
     "stride larger than input": (X44, {"kernel_size": 2, "stride": 9}),
     "1x1 kernel": (X33, {"kernel_size": 1}),
@@ -236,16 +274,30 @@ def test_max_pool_edge_cases(method, name):
 
 
 AVG_EDGE_CASES = {
-    "ceil window cut at padded edge": (np.arange(25.0).reshape(5, 5),
-                                       {"kernel_size": 2, "padding": 1, "ceil_mode": True}),
-    "ceil, pad not counted": (X44, {"kernel_size": 3, "stride": 2, "padding": 1,
-                                    "ceil_mode": True, "count_include_pad": False}),
-    "ceil window past the input, no padding": (np.arange(35.0).reshape(5, 7),
-                                               {"kernel_size": (2, 3), "ceil_mode": True}),
+    "ceil window cut at padded edge": (
+        np.arange(25.0).reshape(5, 5),
+        {"kernel_size": 2, "padding": 1, "ceil_mode": True},
+    ),
+    "ceil, pad not counted": (
+        X44,
+        {
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "ceil_mode": True,
+            "count_include_pad": False,
+        },
+    ),
+    "ceil window past the input, no padding": (
+        np.arange(35.0).reshape(5, 7),
+        {"kernel_size": (2, 3), "ceil_mode": True},
+    ),
     "negative divisor": (X44, {"kernel_size": 2, "divisor_override": -3}),
     "divisor with ceil": (X33, {"kernel_size": 2, "ceil_mode": True, "divisor_override": 5}),
-    "inf and nan spread": (np.array([[inf, 1, -inf], [2, nan, 3], [4, 5, 6]]),
-                           {"kernel_size": 2, "stride": 1}),
+    "inf and nan spread": (
+        np.array([[inf, 1, -inf], [2, nan, 3], [4, 5, 6]]),
+        {"kernel_size": 2, "stride": 1},
+    ),
     "empty batch": (np.zeros((0, 2, 4, 4)), {"kernel_size": 2}),
 }
 
@@ -260,8 +312,19 @@ def test_avg_pool_edge_cases(method, name):
 @pytest.mark.parametrize("method", MAX_METHODS)
 def test_max_pool_keeps_float32(method):
     x = np.random.default_rng(0).standard_normal((2, 3, 7, 6)).astype(np.float32)
-    check_max(PoolCase(x, {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True,
-                           "return_indices": True}), method)
+    check_max(
+        PoolCase(
+            x,
+            {
+                "kernel_size": 3,
+                "stride": 2,
+                "padding": 1,
+                "ceil_mode": True,
+                "return_indices": True,
+            },
+        ),
+        method,
+    )
 
 
 @pytest.mark.parametrize("method", AVG_METHODS)
@@ -290,8 +353,10 @@ def test_without_return_indices_gives_only_values():
 
 def check_parity(case: PoolCase, method: str, op: str) -> None:
     """torch raises ⇔ convcore raises ConvcoreError naming an argument; else they agree."""
-    ours_fn, theirs_fn = {"max": (cc.max_pool2d, reference.max_pool2d),
-                          "avg": (cc.avg_pool2d, reference.avg_pool2d)}[op]
+    ours_fn, theirs_fn = {
+        "max": (cc.max_pool2d, reference.max_pool2d),
+        "avg": (cc.avg_pool2d, reference.avg_pool2d),
+    }[op]
     try:
         theirs_fn(case.x, **case.kwargs)
     except (RuntimeError, ValueError, TypeError, IndexError) as torch_error:
@@ -343,8 +408,10 @@ REJECTIONS = [
 
 @pytest.mark.parametrize(("op", "shape", "kwargs", "argument"), REJECTIONS)
 def test_rejection_names_the_argument(op, shape, kwargs, argument):
-    ours_fn, theirs_fn = {"max": (cc.max_pool2d, reference.max_pool2d),
-                          "avg": (cc.avg_pool2d, reference.avg_pool2d)}[op]
+    ours_fn, theirs_fn = {
+        "max": (cc.max_pool2d, reference.max_pool2d),
+        "avg": (cc.avg_pool2d, reference.avg_pool2d),
+    }[op]
     x = np.zeros(shape)
     with pytest.raises((RuntimeError, ValueError, TypeError, IndexError)):
         theirs_fn(x, **kwargs)

@@ -21,8 +21,17 @@ def conv(x, w, **kwargs):
 
 
 def test_the_promised_kernels_are_there():
-    assert list(KERNELS)[:9] == ["identity", "box_blur", "gaussian", "sharpen", "sobel_x",
-                                 "sobel_y", "laplacian", "emboss", "outline"]
+    assert list(KERNELS)[:9] == [
+        "identity",
+        "box_blur",
+        "gaussian",
+        "sharpen",
+        "sobel_x",
+        "sobel_y",
+        "laplacian",
+        "emboss",
+        "outline",
+    ]
     for preset in [*KERNELS.values(), *INPUTS.values()]:
         assert preset.values.dtype == np.float64
         assert preset.values.ndim == 2

@@ -30,8 +30,12 @@ from convcore.trace import (
 from tests.convcore.strategies import any_conv2d_cases
 
 MODES = ("zeros", "reflect", "replicate", "circular")
-TORCH_PAD = {"zeros": "constant", "reflect": "reflect", "replicate": "replicate",
-             "circular": "circular"}
+TORCH_PAD = {
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "replicate",
+    "circular": "circular",
+}
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError)
 # every step of every example is checked, so fewer examples than the profile's default
 few = settings(max_examples=min(80, settings().max_examples))
@@ -92,20 +96,35 @@ def conv2d_cases(draw: st.DrawFn) -> Case:
     dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     mode = draw(st.sampled_from(MODES))
     low = 0 if mode == "zeros" else -1  # negative padding crops (nn.Conv2d, not zeros)
-    padding = draw(st.one_of(st.integers(low, 2), st.tuples(st.integers(low, 2),
-                                                             st.integers(low, 2)),
-                             st.sampled_from(["same", "valid"])))
-    stride = 1 if padding == "same" else draw(st.one_of(
-        st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = draw(
+        st.one_of(
+            st.integers(low, 2),
+            st.tuples(st.integers(low, 2), st.integers(low, 2)),
+            st.sampled_from(["same", "valid"]),
+        )
+    )
+    stride = (
+        1
+        if padding == "same"
+        else draw(st.one_of(st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    )
     one_channel = groups == in_pg == out_pg == 1
     n = draw(st.integers(1, 2))
-    x = draw_layout(draw, draw_array(draw, (n, groups * in_pg, draw(st.integers(1, 7)),
-                                            draw(st.integers(1, 7)))), one_channel and n == 1)
+    x = draw_layout(
+        draw,
+        draw_array(draw, (n, groups * in_pg, draw(st.integers(1, 7)), draw(st.integers(1, 7)))),
+        one_channel and n == 1,
+    )
     weight = draw_array(draw, (groups * out_pg, in_pg, kh, kw))
     weight = weight[0, 0] if x.ndim == 2 else weight
     bias = draw_array(draw, (groups * out_pg,)) if draw(st.booleans()) else None
-    kwargs = {"stride": stride, "padding": padding, "dilation": (dh, dw), "groups": groups,
-              "padding_mode": mode}
+    kwargs = {
+        "stride": stride,
+        "padding": padding,
+        "dilation": (dh, dw),
+        "groups": groups,
+        "padding_mode": mode,
+    }
     try:
         expected = reference.conv2d(x, weight, bias, **kwargs)
     except TORCH_ERRORS:
@@ -119,8 +138,9 @@ def transposed_cases(draw: st.DrawFn) -> Case:
     kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    output_padding = tuple(draw(st.integers(0, max(s, d) - 1))
-                           for s, d in zip(stride, dilation, strict=True))
+    output_padding = tuple(
+        draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation, strict=True)
+    )
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
     n = draw(st.integers(1, 2))
     x = draw_array(draw, (n, groups * in_pg, draw(st.integers(1, 4)), draw(st.integers(1, 4))))
@@ -128,8 +148,13 @@ def transposed_cases(draw: st.DrawFn) -> Case:
     weight = draw_array(draw, (groups * in_pg, out_pg, kh, kw))
     weight = weight[0, 0] if x.ndim == 2 else weight
     bias = draw_array(draw, (groups * out_pg,)) if draw(st.booleans()) else None
-    kwargs = {"stride": stride, "padding": padding, "output_padding": output_padding,
-              "groups": groups, "dilation": dilation}
+    kwargs = {
+        "stride": stride,
+        "padding": padding,
+        "output_padding": output_padding,
+        "groups": groups,
+        "dilation": dilation,
+    }
     try:
         expected = reference.conv_transpose2d(x, weight, bias, **kwargs)
     except TORCH_ERRORS:
@@ -139,8 +164,15 @@ def transposed_cases(draw: st.DrawFn) -> Case:
 
 def pool_input(draw: st.DrawFn) -> np.ndarray:
     """(N, C, H, W) in some layout; sometimes with a NaN or −∞ to test torch's max rules."""
-    x = draw_array(draw, (draw(st.integers(1, 2)), draw(st.integers(1, 2)),
-                          draw(st.integers(1, 7)), draw(st.integers(1, 7))))
+    x = draw_array(
+        draw,
+        (
+            draw(st.integers(1, 2)),
+            draw(st.integers(1, 2)),
+            draw(st.integers(1, 7)),
+            draw(st.integers(1, 7)),
+        ),
+    )
     if draw(st.integers(0, 4)) == 0:
         flat = x.reshape(-1)
         flat[draw(st.integers(0, flat.size - 1))] = draw(st.sampled_from([np.nan, -np.inf]))
@@ -151,8 +183,9 @@ def pool_sizes(draw: st.DrawFn) -> dict[str, Any]:
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     return {
         "kernel_size": kernel,
-        "stride": draw(st.one_of(st.none(), st.integers(1, 3),
-                                 st.tuples(st.integers(1, 3), st.integers(1, 3)))),
+        "stride": draw(
+            st.one_of(st.none(), st.integers(1, 3), st.tuples(st.integers(1, 3), st.integers(1, 3)))
+        ),
         "padding": (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2))),
         "ceil_mode": draw(st.booleans()),
     }
@@ -173,8 +206,11 @@ def max_pool_cases(draw: st.DrawFn) -> Case:
 def avg_pool_cases(draw: st.DrawFn) -> Case:
     x = pool_input(draw)
     x = np.nan_to_num(x, nan=1.0, neginf=-2.0)
-    kwargs = {**pool_sizes(draw), "count_include_pad": draw(st.booleans()),
-              "divisor_override": draw(st.one_of(st.none(), st.integers(1, 5)))}
+    kwargs = {
+        **pool_sizes(draw),
+        "count_include_pad": draw(st.booleans()),
+        "divisor_override": draw(st.one_of(st.none(), st.integers(1, 5))),
+    }
     try:
         expected = reference.avg_pool2d(x, **kwargs)
     except TORCH_ERRORS:
@@ -215,16 +251,16 @@ def test_conv2d_replay_rebuilds_the_output(case):
     assert_allclose(out, as4d(ours), rtol=1e-10, atol=1e-10)
 
 
-def padded_input(x4: np.ndarray, pads: tuple[int, int, int, int], mode: str,
-                 value: float = 0.0) -> np.ndarray:
+def padded_input(
+    x4: np.ndarray, pads: tuple[int, int, int, int], mode: str, value: float = 0.0
+) -> np.ndarray:
     """The oracle: torch's own padding (F.pad takes left, right, top, bottom)."""
     top, bottom, left, right = pads
     extra = {"value": value} if mode == "constant" else {}
     return F.pad(torch.from_numpy(x4), (left, right, top, bottom), mode=mode, **extra).numpy()
 
 
-def source_grid(shape: tuple[int, ...], pads: tuple[int, int, int, int], mode: str
-                ) -> np.ndarray:
+def source_grid(shape: tuple[int, ...], pads: tuple[int, int, int, int], mode: str) -> np.ndarray:
     """The oracle for source coordinates: torch pads an image of flat indices ``row·W + col``
     (``-1`` in constant padding), so each padded cell holds the index of the cell it copies."""
     height, width = shape[-2:]
@@ -248,8 +284,15 @@ def input_jacobian(fn: Any, x4: np.ndarray) -> np.ndarray:
     return images.reshape(size, -1).T.numpy()
 
 
-def check_conv2d_tap(tap: Any, n: int, x4: np.ndarray, padded: np.ndarray,
-                     pads: tuple[int, ...], mode: str, sources: np.ndarray) -> None:
+def check_conv2d_tap(
+    tap: Any,
+    n: int,
+    x4: np.ndarray,
+    padded: np.ndarray,
+    pads: tuple[int, ...],
+    mode: str,
+    sources: np.ndarray,
+) -> None:
     row, col = tap.padded
     top, _, left, _ = pads
     height, width = x4.shape[-2:]
@@ -282,11 +325,20 @@ def test_conv2d_taps_match_torch_padding_unfold_and_kernel_matrix(case):
     if mode == "zeros" and symmetric:
         ours = cc.unfold(x4, g.kernel, g.dilation, (g.pads[0], g.pads[2]), g.stride)
         assert_array_equal(ours, columns)
-    kmat = cc.kernel_matrix(w4, g.in_size, g.stride, case.kwargs["padding"], g.dilation,
-                            g.groups, padding_mode=mode)
-    conv = torch.nn.Conv2d(g.in_channels, g.out_channels, g.kernel, g.stride,
-                           case.kwargs["padding"], g.dilation, g.groups, bias=False,
-                           padding_mode=mode).double()
+    kmat = cc.kernel_matrix(
+        w4, g.in_size, g.stride, case.kwargs["padding"], g.dilation, g.groups, padding_mode=mode
+    )
+    conv = torch.nn.Conv2d(
+        g.in_channels,
+        g.out_channels,
+        g.kernel,
+        g.stride,
+        case.kwargs["padding"],
+        g.dilation,
+        g.groups,
+        bias=False,
+        padding_mode=mode,
+    ).double()
     conv.weight.data = torch.from_numpy(w4)
     jacobian = input_jacobian(conv, x4)
     for step in tracer:
@@ -303,8 +355,12 @@ def test_conv2d_taps_match_torch_padding_unfold_and_kernel_matrix(case):
         assert step.kernel_row.shape == kmat.shape
         assert_allclose(row, kmat[step.kernel_row.row], rtol=1e-12, atol=1e-12)
         assert_allclose(row, jacobian[step.kernel_row.row], rtol=1e-12, atol=1e-12)
-        assert math.isclose(row @ x4[n].ravel() + (step.bias or 0.0), expected[step.index],
-                            rel_tol=1e-9, abs_tol=1e-9)
+        assert math.isclose(
+            row @ x4[n].ravel() + (step.bias or 0.0),
+            expected[step.index],
+            rel_tol=1e-9,
+            abs_tol=1e-9,
+        )
 
 
 def test_conv2d_tutorial_example_step_by_step():
@@ -321,14 +377,19 @@ def test_conv2d_reflect_pad_cells_name_the_cell_they_copy():
     x = np.arange(12.0).reshape(1, 1, 3, 4)
     step = trace_conv2d(x, np.ones((1, 1, 3, 3)), padding=1, padding_mode="reflect").step(0)
     corner = step.taps[0]
-    assert (corner.padded, corner.kind, corner.source, corner.value) == ((0, 0), "padding",
-                                                                         (1, 1), 5.0)
+    assert (corner.padded, corner.kind, corner.source, corner.value) == (
+        (0, 0),
+        "padding",
+        (1, 1),
+        5.0,
+    )
 
 
 def test_conv2d_kernel_row_adds_taps_that_copy_one_cell():
     # replicate: on a 1×1 input every tap copies the same cell, so the row has one entry
-    step = trace_conv2d([[2.0]], [[1.0, 2.0], [3.0, 4.0]], padding=1,
-                        padding_mode="replicate").step(0)
+    step = trace_conv2d(
+        [[2.0]], [[1.0, 2.0], [3.0, 4.0]], padding=1, padding_mode="replicate"
+    ).step(0)
     assert step.kernel_row.entries == ((0, 10.0),)
     assert step.result == 20.0
 
@@ -340,8 +401,7 @@ def test_conv2d_kernel_row_adds_taps_that_copy_one_cell():
 @few
 @given(case=transposed_cases())
 def test_transposed_scatter_replay_rebuilds_the_output(case):
-    tracer = trace_conv_transpose2d(case.x, case.weight, case.bias, view="scatter",
-                                    **case.kwargs)
+    tracer = trace_conv_transpose2d(case.x, case.weight, case.bias, view="scatter", **case.kwargs)
     x4, w4, expected = as4d(case.x), weight4(case.weight), as4d(case.expected)
     assert tracer.info.output_shape == expected.shape
     assert tracer.info.step_shape == x4.shape
@@ -367,8 +427,9 @@ def test_transposed_scatter_replay_rebuilds_the_output(case):
     assert_allclose(out, as4d(ours), rtol=1e-10, atol=1e-10)
 
 
-def zero_inserted_oracle(x4: np.ndarray, w4: np.ndarray, kwargs: dict[str, Any]
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def zero_inserted_oracle(
+    x4: np.ndarray, w4: np.ndarray, kwargs: dict[str, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Zero-inserted, padded input, its 'is a real cell' and 'inside the spread' masks, the
     flat input index + 1 of every cell (0 where none), and the flipped, channel-swapped
     weight, built with torch."""
@@ -377,19 +438,22 @@ def zero_inserted_oracle(x4: np.ndarray, w4: np.ndarray, kwargs: dict[str, Any]
     n, c, h, w = x4.shape
     kh, kw = w4.shape[-2:]
     spread = torch.zeros(n, c, (h - 1) * sh + 1, (w - 1) * sw + 1, dtype=torch.float64)
-    marks, region, index = (torch.zeros_like(spread), torch.ones_like(spread),
-                            torch.zeros_like(spread))
+    marks, region, index = (
+        torch.zeros_like(spread),
+        torch.ones_like(spread),
+        torch.zeros_like(spread),
+    )
     spread[:, :, ::sh, ::sw] = torch.from_numpy(x4)
     marks[:, :, ::sh, ::sw] = 1.0
     index[:, :, ::sh, ::sw] = torch.arange(1, h * w + 1, dtype=torch.float64).reshape(h, w)
     top, left = dh * (kh - 1) - ph, dw * (kw - 1) - pw
     pads = (left, left + opw, top, top + oph)
-    frame, marks, region, index = (F.pad(a, pads).numpy() for a in (spread, marks, region,
-                                                                       index))
+    frame, marks, region, index = (F.pad(a, pads).numpy() for a in (spread, marks, region, index))
     groups = kwargs["groups"]
     per = w4.shape[0] // groups
-    flipped = torch.cat([torch.from_numpy(w4[g * per:(g + 1) * per]).transpose(0, 1)
-                         for g in range(groups)]).flip(-1, -2)
+    flipped = torch.cat(
+        [torch.from_numpy(w4[g * per : (g + 1) * per]).transpose(0, 1) for g in range(groups)]
+    ).flip(-1, -2)
     return frame, marks, region, index[0, 0].astype(np.int64) - 1, flipped.numpy()
 
 
@@ -400,12 +464,18 @@ def test_transposed_conv_view_is_a_direct_convolution(case):
     x4, w4, expected = as4d(case.x), weight4(case.weight), as4d(case.expected)
     frame, marks, region, sources, flipped = zero_inserted_oracle(x4, w4, case.kwargs)
     assert frame.shape[-2:] == tracer.info.grid_size
-    direct = F.conv2d(torch.from_numpy(frame), torch.from_numpy(flipped),
-                      dilation=case.kwargs["dilation"], groups=case.kwargs["groups"]).numpy()
-    assert_allclose(direct + (0 if case.bias is None else case.bias[:, None, None]), expected,
-                    atol=1e-10)  # the oracle itself is right
-    jacobian = input_jacobian(lambda s: F.conv_transpose2d(s, torch.from_numpy(w4),
-                                                           **case.kwargs), x4)
+    direct = F.conv2d(
+        torch.from_numpy(frame),
+        torch.from_numpy(flipped),
+        dilation=case.kwargs["dilation"],
+        groups=case.kwargs["groups"],
+    ).numpy()
+    assert_allclose(
+        direct + (0 if case.bias is None else case.bias[:, None, None]), expected, atol=1e-10
+    )  # the oracle itself is right
+    jacobian = input_jacobian(
+        lambda s: F.conv_transpose2d(s, torch.from_numpy(w4), **case.kwargs), x4
+    )
     out = np.full(expected.shape, np.nan)
     for step in tracer:
         n, oc = step.index[:2]
@@ -414,8 +484,11 @@ def test_transposed_conv_view_is_a_direct_convolution(case):
             row, col = tap.padded
             assert tap.value == frame[n, tap.channel, row, col]
             assert tap.weight == flipped[(oc, *tap.kernel)] == w4[tap.weight_index]
-            kind = "input" if marks[0, 0, row, col] else (
-                "inserted" if region[0, 0, row, col] else "padding")
+            kind = (
+                "input"
+                if marks[0, 0, row, col]
+                else ("inserted" if region[0, 0, row, col] else "padding")
+            )
             assert tap.kind == kind
             assert (tap.source is not None) == (kind == "input")
             assert tap.source == source_of(sources, x4.shape[-1], row, col)
@@ -432,8 +505,7 @@ def test_transposed_conv_view_is_a_direct_convolution(case):
 
 
 def test_transposed_scatter_stamps_of_the_docs_example():
-    tracer = trace_conv_transpose2d([[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2)), stride=2,
-                                    padding=1)
+    tracer = trace_conv_transpose2d([[1.0, 2.0], [3.0, 4.0]], np.ones((2, 2)), stride=2, padding=1)
     step = tracer.step(3)  # input (1, 1) = 4 stamps at canvas (2, 2); padding 1 crops row 3
     assert step.value == 4.0
     assert step.origin == (2, 2)
@@ -449,20 +521,26 @@ def test_transposed_view_must_be_known():
 # pooling
 
 
-def pool_oracle(x4: np.ndarray, pads: tuple[int, ...], padding: tuple[int, int],
-                fill: float) -> tuple[np.ndarray, np.ndarray]:
+def pool_oracle(
+    x4: np.ndarray, pads: tuple[int, ...], padding: tuple[int, int], fill: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The padded grid (F.pad, overhang included) and each cell's kind code 0/1/2."""
     padded = padded_input(x4, pads, "constant", fill)
     (h, w), (ph, pw) = x4.shape[-2:], padding
-    inner = padded_input(np.zeros((1, 1, h + 2 * ph, w + 2 * pw)),
-                         (0, pads[1] - ph, 0, pads[3] - pw), "constant", 2.0)
-    inner[..., ph:ph + h, pw:pw + w] = np.nan
+    inner = padded_input(
+        np.zeros((1, 1, h + 2 * ph, w + 2 * pw)),
+        (0, pads[1] - ph, 0, pads[3] - pw),
+        "constant",
+        2.0,
+    )
+    inner[..., ph : ph + h, pw : pw + w] = np.nan
     kinds = np.where(np.isnan(inner), 0, np.where(inner == 0, 1, 2))[0, 0]
     return padded, kinds
 
 
-def check_pool_taps(step: Any, x4: np.ndarray, padded: np.ndarray, kinds: np.ndarray,
-                    sources: np.ndarray) -> None:
+def check_pool_taps(
+    step: Any, x4: np.ndarray, padded: np.ndarray, kinds: np.ndarray, sources: np.ndarray
+) -> None:
     n, c = step.index[:2]
     for tap in step.taps:
         row, col = tap.padded
@@ -572,20 +650,35 @@ def error_of(fn: Any, *args: Any, **kwargs: Any) -> str | None:
 
 ONE = np.ones((1, 1, 3, 3))
 INVALID_CALLS = {
-    "transposed groups": (cc.conv_transpose2d, trace_conv_transpose2d,
-                          (np.ones((1, 3, 2, 2)), np.ones((3, 1, 2, 2))), {"groups": 2}),
-    "transposed output_padding": (cc.conv_transpose2d, trace_conv_transpose2d,
-                                  (ONE, ONE), {"stride": 2, "output_padding": 2}),
-    "transposed bias": (cc.conv_transpose2d, trace_conv_transpose2d,
-                        (ONE, ONE, np.ones(2)), {}),
-    "transposed crops everything": (cc.conv_transpose2d, trace_conv_transpose2d,
-                                    (ONE, ONE), {"padding": 3}),
+    "transposed groups": (
+        cc.conv_transpose2d,
+        trace_conv_transpose2d,
+        (np.ones((1, 3, 2, 2)), np.ones((3, 1, 2, 2))),
+        {"groups": 2},
+    ),
+    "transposed output_padding": (
+        cc.conv_transpose2d,
+        trace_conv_transpose2d,
+        (ONE, ONE),
+        {"stride": 2, "output_padding": 2},
+    ),
+    "transposed bias": (cc.conv_transpose2d, trace_conv_transpose2d, (ONE, ONE, np.ones(2)), {}),
+    "transposed crops everything": (
+        cc.conv_transpose2d,
+        trace_conv_transpose2d,
+        (ONE, ONE),
+        {"padding": 3},
+    ),
     "max padding over half": (cc.max_pool2d, trace_max_pool2d, (ONE, 2), {"padding": 2}),
     "max ceil_mode not bool": (cc.max_pool2d, trace_max_pool2d, (ONE, 2), {"ceil_mode": 1}),
     "max kernel too big": (cc.max_pool2d, trace_max_pool2d, (ONE, 4), {}),
     "avg divisor zero": (cc.avg_pool2d, trace_avg_pool2d, (ONE, 2), {"divisor_override": 0}),
-    "avg count_include_pad": (cc.avg_pool2d, trace_avg_pool2d, (ONE, 2),
-                              {"count_include_pad": None}),
+    "avg count_include_pad": (
+        cc.avg_pool2d,
+        trace_avg_pool2d,
+        (ONE, 2),
+        {"count_include_pad": None},
+    ),
     "avg 1-D input": (cc.avg_pool2d, trace_avg_pool2d, (np.ones(3), 1), {}),
 }
 
@@ -646,8 +739,9 @@ def test_steps_are_strict_json(tracer):
         assert back["t"] == t
         first = back["taps"][0]
         assert first["kernel"] == list(step.taps[0].kernel)
-        assert first.get("source") == (None if getattr(step.taps[0], "source", None) is None
-                                       else list(step.taps[0].source))
+        assert first.get("source") == (
+            None if getattr(step.taps[0], "source", None) is None else list(step.taps[0].source)
+        )
         if "result" in back:
             assert back["result"] == step.result
 
@@ -676,11 +770,16 @@ def forbid(monkeypatch: pytest.MonkeyPatch, *targets: tuple[Any, str]) -> None:
 def test_steps_never_pad_unfold_or_convolve_the_whole_input(monkeypatch):
     module = importlib.import_module
     tracers = every_tracer()
-    forbid(monkeypatch, (module("convcore.padding"), "pad2d"),
-           (module("convcore.geometry"), "pad2d"), (module("convcore.pooling"), "pad2d"),
-           (module("convcore.unfold"), "windows_to_columns"),
-           (module("convcore.kernel_matrix"), "build_kernel_matrix"), (np, "pad"),
-           (module("convcore.methods.transpose_zero_insert"), "spread_and_pad"))
+    forbid(
+        monkeypatch,
+        (module("convcore.padding"), "pad2d"),
+        (module("convcore.geometry"), "pad2d"),
+        (module("convcore.pooling"), "pad2d"),
+        (module("convcore.unfold"), "windows_to_columns"),
+        (module("convcore.kernel_matrix"), "build_kernel_matrix"),
+        (np, "pad"),
+        (module("convcore.methods.transpose_zero_insert"), "spread_and_pad"),
+    )
     for methods in cc.METHODS.values():
         for name, method in methods.items():
             monkeypatch.setitem(methods, name, replace(method, run=refuse))
@@ -708,8 +807,9 @@ def test_a_step_costs_the_same_anywhere_and_far_less_than_the_convolution():
     step_first = median_time(lambda: tracer.step(0), 41)
     step_last = median_time(lambda: tracer.step(tracer.count - 1), 41)
     # the whole convolution as its definition computes it, window by window
-    whole = median_time(lambda: cc.conv2d(x, w, padding=2, padding_mode="reflect",
-                                          method="loop"), 3)
+    whole = median_time(
+        lambda: cc.conv2d(x, w, padding=2, padding_mode="reflect", method="loop"), 3
+    )
     assert step_last < 3 * step_first
     assert step_first < 3 * step_last
     assert step_last < whole / 20

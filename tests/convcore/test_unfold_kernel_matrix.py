@@ -31,8 +31,12 @@ def unfold_args(draw: st.DrawFn, allow_invalid: bool = False):
         return size_args(lo, hi, allow_invalid)
 
     least = 0 if allow_invalid else 1  # an empty axis: only the batch may be empty
-    shape = (draw(st.integers(least, 2)), draw(st.integers(least, 3)),
-             draw(st.integers(least, 9)), draw(st.integers(least, 9)))
+    shape = (
+        draw(st.integers(least, 2)),
+        draw(st.integers(least, 3)),
+        draw(st.integers(least, 9)),
+        draw(st.integers(least, 9)),
+    )
     if draw(st.booleans()):
         shape = shape[1:]
     x = np.random.default_rng(draw(st.integers(0, 2**16))).standard_normal(shape)
@@ -81,20 +85,24 @@ def test_fold_matches_torch_and_inverts_unfold_counts(args, data):
     seed = data.draw(st.integers(0, 2**16))
     cols = np.random.default_rng(seed).standard_normal(cols.shape)
     size = x.shape[-2:]
-    assert_allclose(cc.fold(cols, size, **kwargs), reference.fold(cols, size, **kwargs),
-                    rtol=1e-12, atol=1e-12)
+    assert_allclose(
+        cc.fold(cols, size, **kwargs), reference.fold(cols, size, **kwargs), rtol=1e-12, atol=1e-12
+    )
 
 
 @st.composite
 def fold_args(draw: st.DrawFn):
     """fold calls near and across torch's limits: empty axes, 1-tuples, wrong column counts."""
-    kwargs = {"output_size": draw(size_args(0, 5, True)),
-              "kernel_size": draw(size_args(1, 2, True)),
-              "dilation": draw(size_args(1, 2, True)),
-              "padding": draw(size_args(0, 1, True)),
-              "stride": draw(size_args(1, 2, True))}
-    pairs = {k: np.broadcast_to(v, 2) if np.size(v) else np.zeros(2, int)
-             for k, v in kwargs.items()}
+    kwargs = {
+        "output_size": draw(size_args(0, 5, True)),
+        "kernel_size": draw(size_args(1, 2, True)),
+        "dilation": draw(size_args(1, 2, True)),
+        "padding": draw(size_args(0, 1, True)),
+        "stride": draw(size_args(1, 2, True)),
+    }
+    pairs = {
+        k: np.broadcast_to(v, 2) if np.size(v) else np.zeros(2, int) for k, v in kwargs.items()
+    }
     # the column count the arguments call for (a valid call), or some other count
     span = pairs["dilation"] * (pairs["kernel_size"] - 1) + 1
     blocks = (pairs["output_size"] + 2 * pairs["padding"] - span) // pairs["stride"] + 1

@@ -57,8 +57,10 @@ def test_shape_mismatch_is_reported():
 
 def test_padding_mode_names_the_module():
     w = np.ones((3, 3))
-    ours = F.conv2d(F.pad(torch.tensor(X)[None, None], (1, 1, 1, 1), mode="reflect"),
-                    torch.tensor(w)[None, None])[0, 0].numpy()
+    ours = F.conv2d(
+        F.pad(torch.tensor(X)[None, None], (1, 1, 1, 1), mode="reflect"),
+        torch.tensor(w)[None, None],
+    )[0, 0].numpy()
     verdict = verify("conv2d", ours, X, w, padding=1, padding_mode="reflect")
     assert verdict.allclose
     assert verdict.call == "torch.nn.Conv2d(padding_mode='reflect')"

@@ -21,8 +21,9 @@ CELLS = Path(__file__).resolve().parents[2] / "templates" / "partials" / "cells.
 HOSTILE = '<b onclick="x()">&\'</b>'
 
 
-@pytest.mark.parametrize("cell", [InputCell, KernelCell, OutputCell, ValueCell, MatrixRow,
-                                  TapRow, Term])
+@pytest.mark.parametrize(
+    "cell", [InputCell, KernelCell, OutputCell, ValueCell, MatrixRow, TapRow, Term]
+)
 def test_templates_unpack_cells_in_field_order(cell):
     # a loop that unpacked the fields in another order would print one field as another
     assert f"for {', '.join(cell._fields)} in " in CELLS.read_text(encoding="utf-8")
@@ -30,12 +31,14 @@ def test_templates_unpack_cells_in_field_order(cell):
 
 def test_every_printed_value_is_escaped(app):
     cells = app.state.templates["en"].get_template("partials/cells.html").module
-    pad = InputCell(False, "pad", 0, 1, HOSTILE, HOSTILE, 1, HOSTILE, HOSTILE, HOSTILE, "",
-                    HOSTILE)
+    pad = InputCell(False, "pad", 0, 1, HOSTILE, HOSTILE, 1, HOSTILE, HOSTILE, HOSTILE, "", HOSTILE)
     field = InputCell(True, "z", 1, 1, "2", "2", 2, "3", "3", HOSTILE, HOSTILE, "")
     html = str(cells.input_rows([[pad, field]]))
-    html += str(cells.output_rows([[OutputCell("done", False, False, HOSTILE, 0, 0, HOSTILE,
-                                               HOSTILE, HOSTILE)]]))
+    html += str(
+        cells.output_rows(
+            [[OutputCell("done", False, False, HOSTILE, 0, 0, HOSTILE, HOSTILE, HOSTILE)]]
+        )
+    )
     html += str(cells.value_rows([[ValueCell(HOSTILE, "", HOSTILE, HOSTILE)]]))
     html += str(cells.tap_rows([TapRow(HOSTILE, 1, *[HOSTILE] * 7)]))
     assert "<b" not in html

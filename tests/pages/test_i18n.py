@@ -19,8 +19,13 @@ ROOT = Path(__file__).resolve().parents[2]
 def _extracted() -> set[str]:
     """Every msgid in the templates and the app, extracted as pybabel would."""
     method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true",
-                                     "lstrip_blocks": "true"}}
+    options = {
+        "templates/**.html": {
+            "extensions": "jinja2.ext.i18n",
+            "trim_blocks": "true",
+            "lstrip_blocks": "true",
+        }
+    }
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options):
         found.add(message if isinstance(message, str) else message[0])

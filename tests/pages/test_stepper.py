@@ -22,8 +22,10 @@ pytestmark = pytest.mark.anyio
 HX = {"HX-Request": "true"}
 
 # a strided, padded, dilated, reflect-padded configuration with a typed kernel and a bias
-TRICKY = ("/?h=5&w=6&xp=random&seed=3&kp=custom&kh=3&kw=2&k=1,-2,0.5,3,0,-1"
-          "&sh=2&sw=1&ph=2&pw=1&dh=2&dw=2&mode=reflect&bias=1&b=0.25")
+TRICKY = (
+    "/?h=5&w=6&xp=random&seed=3&kp=custom&kh=3&kw=2&k=1,-2,0.5,3,0,-1"
+    "&sh=2&sw=1&ph=2&pw=1&dh=2&dw=2&mode=reflect&bias=1&b=0.25"
+)
 TRICKY_X = input_pattern("random", (1, 5, 6), 3)
 TRICKY_W = np.array([1, -2, 0.5, 3, 0, -1.0]).reshape(1, 1, 3, 2)
 
@@ -59,8 +61,9 @@ async def test_full_page_and_partial(client):
 async def test_static_files_are_vendored_and_small(client):
     page = soup(await client.get("/"))
     total = 0
-    for ref in [s["src"] for s in page.select("script[src]")] + \
-               [link["href"] for link in page.select("link[rel=stylesheet]")]:
+    for ref in [s["src"] for s in page.select("script[src]")] + [
+        link["href"] for link in page.select("link[rel=stylesheet]")
+    ]:
         assert ref.startswith("/static/"), ref  # no CDN
         response = await client.get(ref)
         assert response.status_code == 200, ref
@@ -106,8 +109,7 @@ async def test_tricky_step_matches_torch(client, t):
     assert_allclose([float(td["data-weight"]) for td in taps], TRICKY_W.ravel())
     # the arithmetic line
     arith = page.select_one("#arith")
-    assert shown(arith.select_one(".result").get_text()) == pytest.approx(out[0, oy, ox],
-                                                                           rel=1e-3)
+    assert shown(arith.select_one(".result").get_text()) == pytest.approx(out[0, oy, ox], rel=1e-3)
     assert float(arith["data-result"]) == pytest.approx(out[0, oy, ox], abs=1e-12)
     assert float(arith.select_one(".bias")["data-value"]) == 0.25
 
@@ -124,8 +126,10 @@ async def test_padding_cells_name_the_cell_they_copy(client):
         assert TRICKY_X[0, sy, sx] == padded[r, c]  # it copies a cell holding its value
         assert td["data-from"] in td["aria-label"]
     zeros = soup(await client.get("/?ph=1&pw=1"))
-    assert all(float(td["data-value"]) == 0 and not td.has_attr("data-from")
-               for td in zeros.select("table.input td.pad"))
+    assert all(
+        float(td["data-value"]) == 0 and not td.has_attr("data-from")
+        for td in zeros.select("table.input td.pad")
+    )
 
 
 async def test_dilation_gaps_are_marked(client):
@@ -147,8 +151,10 @@ async def test_shape_line_substitutes_the_values(client):
 
 
 async def test_channels_groups_and_flip(client):
-    url = ("/?h=4&w=4&ci=4&co=2&groups=2&xp=random&seed=1&kp=random&kh=2&kw=2&flip=1"
-           "&sh=1&sw=2&ph=1&pw=0&t=7")
+    url = (
+        "/?h=4&w=4&ci=4&co=2&groups=2&xp=random&seed=1&kp=random&kh=2&kw=2&flip=1"
+        "&sh=1&sw=2&ph=1&pw=0&t=7"
+    )
     page = soup(await client.get(url))
     x = input_pattern("random", (4, 4, 4), 1)
     kernel = np.array(_values(page.select("table.kernel td"))).reshape(2, 2, 2, 2)
@@ -181,7 +187,8 @@ async def test_im2col_tab(client, mode):
     assert_allclose(weights, [-1, 0, 1, -2, 0, 2, -1, 0, 1])
     out = torch_conv(x, np.array(weights).reshape(1, 1, 3, 3), None, (2, 1), (1, 1), mode=mode)
     assert shown(page.select_one(".product strong").get_text()) == pytest.approx(
-        out.ravel()[3], rel=1e-3)
+        out.ravel()[3], rel=1e-3
+    )
 
 
 async def test_kernel_matrix_tab(client):
@@ -214,8 +221,13 @@ async def test_pytorch_tab(client):
     code = page.select_one("#torch-code").get_text()
     assert "mode='reflect'" in code
     assert "dilation=(2, 2)" in code
-    namespace = {"torch": torch, "F": F, "x": torch.tensor(TRICKY_X[0]),
-                 "w": torch.tensor(TRICKY_W[0, 0]), "b": torch.tensor([0.25], dtype=torch.float64)}
+    namespace = {
+        "torch": torch,
+        "F": F,
+        "x": torch.tensor(TRICKY_X[0]),
+        "w": torch.tensor(TRICKY_W[0, 0]),
+        "b": torch.tensor([0.25], dtype=torch.float64),
+    }
     exec(code, namespace)  # the shown code computes the shown output
     assert_allclose(namespace["out"].numpy(), out[0])
 
@@ -276,15 +288,18 @@ async def test_step_beyond_the_end_is_clamped(client):
     assert page.select_one("#scrub")["value"] == "3"
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ("h=2&w=2&kp=sobel_x", "kernel_too_big"),
-    ("kp=random&kh=3&kw=3&dh=3", "kernel_too_big"),
-    ("ph=3&mode=reflect", "reflect_too_wide"),
-    ("ph=4&mode=circular", "circular_too_wide"),
-    ("pad=same&sh=2", "same_stride"),
-    ("ci=3&groups=2", "groups_in"),
-    ("ci=2&co=3&groups=2", "groups_out"),
-])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("h=2&w=2&kp=sobel_x", "kernel_too_big"),
+        ("kp=random&kh=3&kw=3&dh=3", "kernel_too_big"),
+        ("ph=3&mode=reflect", "reflect_too_wide"),
+        ("ph=4&mode=circular", "circular_too_wide"),
+        ("pad=same&sh=2", "same_stride"),
+        ("ci=3&groups=2", "groups_in"),
+        ("ci=2&co=3&groups=2", "groups_out"),
+    ],
+)
 async def test_invalid_configurations_say_what_to_change(client, query, code):
     page = soup(await client.get("/?" + query))
     assert page.select_one(f"#message .advice[data-code={code}]")
@@ -304,14 +319,70 @@ async def test_out_of_range_fields(client):
     assert partial.headers["hx-push-url"] == "false"
 
 
-@given(st.lists(st.tuples(
-    st.sampled_from(["h", "w", "ci", "co", "groups", "kh", "kw", "sh", "sw", "ph", "pw", "dh",
-                     "dw", "pad", "mode", "xp", "kp", "kp0", "k", "x", "ks", "xs", "b", "bias",
-                     "flip", "tab", "t", "seed", "lang"]),
-    st.one_of(st.integers(-3, 20).map(str), st.sampled_from(
-        ["same", "valid", "reflect", "circular", "random", "custom", "sobel_x", "1,2", "",
-         "nan", "1e400", "patch", "im2col", "kmatrix", "torch", "zh", "1,1,2,2"]))),
-    max_size=8))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "h",
+                    "w",
+                    "ci",
+                    "co",
+                    "groups",
+                    "kh",
+                    "kw",
+                    "sh",
+                    "sw",
+                    "ph",
+                    "pw",
+                    "dh",
+                    "dw",
+                    "pad",
+                    "mode",
+                    "xp",
+                    "kp",
+                    "kp0",
+                    "k",
+                    "x",
+                    "ks",
+                    "xs",
+                    "b",
+                    "bias",
+                    "flip",
+                    "tab",
+                    "t",
+                    "seed",
+                    "lang",
+                ]
+            ),
+            st.one_of(
+                st.integers(-3, 20).map(str),
+                st.sampled_from(
+                    [
+                        "same",
+                        "valid",
+                        "reflect",
+                        "circular",
+                        "random",
+                        "custom",
+                        "sobel_x",
+                        "1,2",
+                        "",
+                        "nan",
+                        "1e400",
+                        "patch",
+                        "im2col",
+                        "kmatrix",
+                        "torch",
+                        "zh",
+                        "1,1,2,2",
+                    ]
+                ),
+            ),
+        ),
+        max_size=8,
+    )
+)
 def test_no_query_breaks_the_page(app, items):
     import asyncio
 
