@@ -68,7 +68,8 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=5s --timeout=5s --start-period=30s --retries=3 \
     CMD ["/opt/venv/bin/python", "-c", "import json, os, urllib.request as u; r = u.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('CONVPLAY_PORT', '8000'), timeout=4); raise SystemExit(json.load(r).get('status') != 'ok')"]
-# docker-start ends in `exec uvicorn`, so uvicorn is PID 1 and gets `docker stop`'s SIGTERM.
+# docker-start ends in `exec python -m app.serve` (uvicorn with the CONVPLAY_* timeouts and
+# connection cap), so the server is PID 1 and gets `docker stop`'s SIGTERM.
 # Arguments after the image name go to uvicorn, e.g. `--root-path /convplay`.
 ENTRYPOINT ["sh", "/app/scripts/docker-start"]
 CMD []

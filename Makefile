@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
+# app.serve: uvicorn with the timeouts, connection cap and protocol of app/settings.py
 run: $(STAMP)
-	$(BIN)/uvicorn app.main:create_app --factory --host $(HOST) --port $(PORT)
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)
 
 # Browser tests need a system Chromium; scripts/system-deps installs it when missing.
 system-deps:

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from app.routing import BodyRejectedError
 from convcore import ConvcoreError
 
 logger = logging.getLogger("convplay.api")
@@ -116,6 +117,8 @@ _UNPARSEABLE = "There was an error parsing the body"
 
 async def _on_http_error(request: Request, exc: Exception) -> Any:
     assert isinstance(exc, HTTPException)  # registered for this type only
+    if isinstance(exc, BodyRejectedError):
+        return JSONResponse({"detail": [_clean_error(e) for e in exc.errors]}, status_code=422)
     if exc.status_code == 400 and exc.detail == _UNPARSEABLE:
         msg = (
             "the body could not be read as JSON: a number has too many digits or the "

@@ -1,15 +1,25 @@
-"""Application factory: ``uvicorn app.main:create_app --factory``."""
+"""Application factory: ``uvicorn app.main:create_app --factory`` (or ``python -m app.serve``)."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
-from app.routers import api_catalog, api_inspect, api_ops, api_trace, health
+from app.gate import WorkGate
+from app.middleware import BodyLimits, HeadAsGet
+from app.routers import api_catalog, api_inspect, api_ops, api_trace, docs, health
 from app.routers.pages import install_pages
 from app.runtime import lifespan
+from app.security import SecurityHeaders
 from app.settings import Settings
+
+
+class ConvplayApp(FastAPI):
+    """FastAPI with the security headers outermost, around even Starlette's 500 handler."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -18,19 +28,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ``settings`` defaults to ``Settings()``, read from ``CONVPLAY_*`` environment variables.
     """
     settings = settings or Settings()
-    app = FastAPI(
+    app = ConvplayApp(
         title="convplay",
         summary="Watch a 2-D convolution happen number by number, checked against PyTorch.",
         version=health.convplay_version(),
         lifespan=lifespan(settings),
+        docs_url=None,  # served from vendored assets by app.routers.docs
+        redoc_url=None,
     )
     app.state.settings = settings
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.gate = WorkGate(settings.max_running, settings.max_queued)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_ops.router)
     app.include_router(api_trace.router)
     app.include_router(api_inspect.router)
     app.include_router(api_catalog.router)
+    app.include_router(docs.router)
     install_pages(app)
     return app

@@ -1,48 +1,77 @@
-"""Cap request bodies before anything parses them: a 413 instead of a memory spike."""
+"""How a request body may arrive, checked before anything parses it; HEAD served as GET.
+
+:class:`BodyLimits` answers, in FastAPI's ``{"detail": "..."}`` format and closing the
+connection (the rest of the body is not worth reading):
+
+- **415** for a compressed body (``Content-Encoding`` other than ``identity``): the server
+  reads plain UTF-8 JSON only, and inflating a body would let a small request become a large
+  one past every size check;
+- **413** for a body over ``max_bytes`` (declared by ``Content-Length`` or counted as it
+  streams, since a chunked request declares nothing and a client may lie);
+- **408** for a body still incomplete ``timeout`` seconds after its headers (a client that
+  sends half a body and waits would otherwise hold its connection and a task forever).
+"""
 
 from __future__ import annotations
 
 import json
 
+import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-class _TooLarge(HTTPException):
-    """The streamed body passed the limit (an HTTPException, so FastAPI re-raises it as is)."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(status_code=413, detail=detail)
+#: Sent with every refusal: the unread rest of the body makes the connection unusable.
+CLOSE = {"Connection": "close"}
 
 
-class BodySizeLimit:
-    """ASGI middleware: 413 when a body is longer than ``max_bytes``.
+class _BodyRefusedError(HTTPException):
+    """Raised from ``receive`` while the app reads the body.
 
-    Checks the declared ``Content-Length`` first, then counts the bytes actually streamed,
-    since a chunked request declares no length and a client may lie about it.
+    An HTTPException, so that FastAPI re-raises it from its body reading as it is and its
+    handler answers with the status, the detail and the ``Connection: close`` header.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=CLOSE)
+
+
+class BodyLimits:
+    """ASGI middleware: 415 for a compressed body, 413 past ``max_bytes``, 408 past ``timeout``."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._reject(send, self._detail(f"{declared} bytes"))
+        headers = dict(scope.get("headers", ()))
+        refusal = self._refusal(headers)
+        if refusal is not None:
+            await _answer(send, refusal)
             return
-        received, started = 0, False
+        deadline = anyio.current_time() + self.timeout
+        received, done, started = 0, False, False
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge(self._detail(f"more than {self.max_bytes} bytes"))
-            return message
+        async def guarded_receive() -> Message:
+            nonlocal received, done
+            if done:  # the body is in; what follows is only a disconnect, whenever it comes
+                return await receive()
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > self.max_bytes:
+                        raise _BodyRefusedError(413, self._too_large(f"more than {self.max_bytes}"))
+                    done = not message.get("more_body", False)
+                else:
+                    done = True
+                return message
+            raise _BodyRefusedError(
+                408,
+                f"the request body did not arrive within {self.timeout:g} s (body_timeout); "
+                "send the whole body at once",
+            )
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -50,40 +79,77 @@ class BodySizeLimit:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge as exc:
+            await self.app(scope, guarded_receive, tracking_send)
+        except _BodyRefusedError as exc:
             # FastAPI's own handler usually answers first; this covers an app that does not
             if not started:
-                await self._reject(send, exc.detail)
+                await _answer(send, exc)
 
-    def _detail(self, size: str) -> str:
+    def _refusal(self, headers: dict[bytes, bytes]) -> _BodyRefusedError | None:
+        """What to refuse from the headers alone, or None."""
+        encoding = headers.get(b"content-encoding", b"identity").strip().lower()
+        has_body = b"transfer-encoding" in headers or _content_length(headers) not in (None, 0)
+        if has_body and encoding not in (b"identity", b""):
+            return _BodyRefusedError(
+                415,
+                f"the body is compressed (Content-Encoding: {encoding.decode('latin-1')}); "
+                "send it uncompressed, as plain UTF-8 JSON",
+            )
+        declared = _content_length(headers)
+        if declared is not None and declared > self.max_bytes:
+            return _BodyRefusedError(413, self._too_large(str(declared)))
+        return None
+
+    def _too_large(self, size: str) -> str:
         """The 413 message: what was received and the limit."""
         return (
-            f"request body is {size}, over the limit of {self.max_bytes} bytes "
+            f"request body is {size} bytes, over the limit of {self.max_bytes} bytes "
             "(max_body_bytes); send a smaller input"
         )
 
-    async def _reject(self, send: Send, detail: str) -> None:
-        body = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+async def _answer(send: Send, exc: HTTPException) -> None:
+    """Send ``exc`` as a JSON response; a 415 also says which encoding is accepted (RFC 7694)."""
+    body = json.dumps({"detail": exc.detail}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    if exc.status_code == 415:
+        headers.append((b"accept-encoding", b"identity"))
+    await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
-def _content_length(scope: Scope) -> int | None:
+def _content_length(headers: dict[bytes, bytes]) -> int | None:
     """The declared Content-Length, or None when absent or unreadable."""
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    try:
+        return int(headers[b"content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+class HeadAsGet:
+    """ASGI middleware: answer HEAD on every GET route, with the GET's headers and no body.
+
+    FastAPI routes declared with ``@router.get`` answer HEAD with a 405; a HEAD is a GET
+    whose body the client does not want, so the app sees a GET and the body is dropped here.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

@@ -61,3 +61,63 @@ class Settings(BaseSettings):
         "most 1/100 as many values) run on the event loop; larger ones in a worker thread, "
         "so that they never stall other requests.",
     )
+
+    # The server under load (README, "For classrooms"): bounded work, connections, timeouts.
+    # The connection settings are read by ``python -m app.serve`` (``make run``, the
+    # container), which hands them to uvicorn; the others by the app itself.
+    max_running: int = Field(
+        default=2,
+        ge=1,
+        description="Large computations (and large bodies being decoded) running at once per "
+        "process, each in a worker thread.",
+    )
+    max_queued: int = Field(
+        default=16,
+        ge=0,
+        description="Large computations waiting for a slot per process; past that a request "
+        "gets a 503 with Retry-After at once.",
+    )
+    offload_body_bytes: int = Field(
+        default=65_536,
+        ge=0,
+        description="Bodies longer than this are decoded and validated in a worker thread "
+        "(through the same queue), not on the event loop.",
+    )
+    max_connections: int = Field(
+        default=512,
+        ge=1,
+        description="Open connections (and requests in progress) per process; one more is "
+        "answered 503 and closed at once.",
+    )
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a connection may take to send a request's headers (from its "
+        "opening, or the end of the previous response) before it is closed.",
+    )
+    body_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds a request may take to send its whole body before it gets a 408 "
+        "and its connection is closed.",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+    shutdown_timeout: int = Field(
+        default=5,
+        ge=0,
+        description="On SIGTERM, seconds to let requests in progress finish before they are "
+        "cancelled (a half-sent body is not waited for).",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1_024,
+        description="Longest request line plus headers; longer is a 400.",
+    )
+    malloc_arenas: int = Field(
+        default=2,
+        ge=0,
+        description="glibc malloc arenas (M_ARENA_MAX) set at startup, so that memory freed by "
+        "worker threads goes back to the system; 0 leaves glibc's default (8 per core).",
+    )

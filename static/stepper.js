@@ -65,6 +65,19 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest && event.target.closest("#play")) { toggle(); }
   });
+  // The controls send typed numbers after a pause and any other choice at once. htmx's
+  // trigger filters ([target.type=='number']) would say so, but they run through Function(),
+  // which the Content-Security-Policy forbids; these two events carry the same distinction.
+  function relay(name, wanted) {
+    return function (event) {
+      var form = event.target.closest && event.target.closest("#controls");
+      if (form && (event.target.type === "number") === wanted) {
+        form.dispatchEvent(new CustomEvent(name));
+      }
+    };
+  }
+  document.addEventListener("input", relay("number-input", true));
+  document.addEventListener("change", relay("choice-change", false));
   document.addEventListener("htmx:afterSettle", function () { reveal(); schedule(); });
   document.addEventListener("DOMContentLoaded", reveal);
 })();

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Body
 import convcore as cc
 from app import limits
 from app.deps import SettingsDep
+from app.gate import offloaded
 from app.routers.api_ops import reference_block
 from app.routers.responses import ERRORS
+from app.routing import ApiRoute
 from app.schemas import examples
 from app.schemas.inspect import (
     AxisFormulaOut,
@@ -27,10 +29,11 @@ from convcore.formulas import shape_report
 from convcore.params import as_pair
 from convcore.verify import verify, verify_kernel_matrix
 
-router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS, route_class=ApiRoute)
 
 
 @router.post("/unfold", response_model=UnfoldResponse, summary="im2col: windows as columns")
+@offloaded
 def unfold(
     body: Annotated[UnfoldRequest, Body(openapi_examples=examples.UNFOLD)],
     settings: SettingsDep,
@@ -70,6 +73,7 @@ def unfold(
 @router.post(
     "/kernel_matrix", response_model=KernelMatrixResponse, summary="The unrolled kernel matrix"
 )
+@offloaded
 def kernel_matrix(
     body: Annotated[KernelMatrixRequest, Body(openapi_examples=examples.KERNEL_MATRIX)],
     settings: SettingsDep,

@@ -7,15 +7,16 @@ from typing import Annotated, Any, TypeVar
 
 import numpy as np
 from fastapi import APIRouter, Body, Response
-from fastapi.concurrency import run_in_threadpool
 from numpy.typing import NDArray
 
 import convcore as cc
 from app import plans
 from app.deps import SettingsDep
 from app.errors import ApiError
+from app.gate import offload
 from app.plans import Plan
 from app.routers.responses import ERRORS
+from app.routing import ApiRoute
 from app.schemas import examples
 from app.schemas.ops import (
     AvgPool2dRequest,
@@ -29,7 +30,7 @@ from app.settings import Settings
 from convcore import codegen
 from convcore.verify import Verdict, verify
 
-router = APIRouter(prefix="/api/v1", tags=["operations"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["operations"], responses=ERRORS, route_class=ApiRoute)
 
 Body_ = TypeVar("Body_")
 
@@ -136,19 +137,24 @@ def _avg_pool2d(body: AvgPool2dRequest, _: Plan) -> OpResponse:
 async def run_sized(
     plan: Plan, settings: Settings, compute: Callable[[Body_, Plan], OpResponse], body: Body_
 ) -> Response:
-    """Run ``compute(body, plan)`` on the event loop when the plan is small, else in a thread.
+    """Run ``compute(body, plan)`` on the event loop when the plan is small, else in the gate.
 
     A thread hop costs about as much as a small convolution, so small requests skip it;
-    a large one must not hold up every other request while numpy works. The model is
-    serialised here, once, by pydantic: it was built from typed values, so FastAPI's
-    second validation of the response would only repeat work.
+    a large one must not hold up every other request while numpy works, and waits its turn
+    in the work gate (:mod:`app.gate`) with the other large ones. The model is
+    serialised right after, once, by pydantic (in the same thread): it was built from typed
+    values, so FastAPI's second validation of the response would only repeat work.
     """
-    result = (
-        compute(body, plan)
-        if plan.small(settings)
-        else await run_in_threadpool(compute, body, plan)
-    )
-    return Response(result.model_dump_json(), media_type="application/json")
+    if plan.small(settings):
+        content = _json(compute, body, plan)
+    else:
+        content = await offload(_json, compute, body, plan)
+    return Response(content, media_type="application/json")
+
+
+def _json(compute: Callable[[Body_, Plan], OpResponse], body: Body_, plan: Plan) -> bytes:
+    result = compute(body, plan)
+    return result.__pydantic_serializer__.to_json(result)
 
 
 def reference_block(verdict: Verdict | None) -> Reference | None:

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Body
 
 from app import limits, plans
 from app.deps import SettingsDep
+from app.gate import offloaded
 from app.routers.responses import ERRORS
+from app.routing import ApiRoute
 from app.schemas import examples
 from app.schemas.ops import (
     AvgPool2dTraceRequest,
@@ -28,10 +30,11 @@ from convcore.trace import (
     trace_max_pool2d,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERRORS)
+router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERRORS, route_class=ApiRoute)
 
 
 @router.post("/conv2d/trace", response_model=TraceResponse, summary="conv2d, step by step")
+@offloaded
 def conv2d_trace(
     body: Annotated[Conv2dTraceRequest, Body(openapi_examples=examples.CONV2D_TRACE)],
     settings: SettingsDep,
@@ -49,6 +52,7 @@ def conv2d_trace(
     response_model=TraceResponse,
     summary="conv_transpose2d, step by step",
 )
+@offloaded
 def conv_transpose2d_trace(
     body: Annotated[
         ConvTranspose2dTraceRequest, Body(openapi_examples=examples.CONV_TRANSPOSE2D_TRACE)
@@ -67,6 +71,7 @@ def conv_transpose2d_trace(
 
 
 @router.post("/max_pool2d/trace", response_model=TraceResponse, summary="max_pool2d, step by step")
+@offloaded
 def max_pool2d_trace(
     body: Annotated[MaxPool2dTraceRequest, Body(openapi_examples=examples.MAX_POOL2D_TRACE)],
     settings: SettingsDep,
@@ -78,6 +83,7 @@ def max_pool2d_trace(
 
 
 @router.post("/avg_pool2d/trace", response_model=TraceResponse, summary="avg_pool2d, step by step")
+@offloaded
 def avg_pool2d_trace(
     body: Annotated[AvgPool2dTraceRequest, Body(openapi_examples=examples.AVG_POOL2D_TRACE)],
     settings: SettingsDep,

@@ -55,17 +55,15 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], timeout: float = 60
 
 @pytest.fixture(scope="session")
 def live_server():
-    """Base URL of a uvicorn serving the app on 127.0.0.1 (one per worker, ended at the end)."""
+    """Base URL of the server on 127.0.0.1, as ``make run`` starts it (one per xdist worker)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (make system-deps installs it)")
     port = _free_port()
     server = subprocess.Popen(
-        [
+        [  # started as `make run` starts it: app.serve, with the guarded protocol
             sys.executable,
             "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
+            "app.serve",
             "--host",
             "127.0.0.1",
             "--port",

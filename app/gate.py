@@ -1,0 +1,208 @@
+"""Bounded heavy work: a few computations at a time per process, a short queue, then 503.
+
+Heavy work (a large convolution, a trace, a kernel matrix, decoding a large body) runs in a
+worker thread, never on the event loop, and only ``max_running`` such jobs run at once in a
+process; up to ``max_queued`` more wait their turn in arrival order. A request that finds the
+queue full gets a **503** with ``Retry-After`` at once, instead of waiting behind work that
+would take longer than the student is willing to wait. Memory follows: at most
+``max_running`` jobs hold their intermediate arrays at any moment.
+
+A queued request whose client disconnects leaves the queue and never starts. A job that has
+started runs to its end (a thread cannot be stopped from outside); the server's cost limits
+keep that to about a second of CPU.
+
+The route class (:mod:`app.routing`) binds each API request to the app's gate; inside a
+request, :func:`offload` runs a function through it and :func:`offloaded` turns a plain route
+function into one that does.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import ParamSpec, TypeVar, TypeVarTuple
+
+import anyio
+from fastapi import Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.types import Receive
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Args = TypeVarTuple("Args")
+
+#: Retry-After is never more than this, whatever the estimate says.
+MAX_RETRY_AFTER = 30
+
+
+class ServerBusyError(HTTPException):
+    """503: the queue is full. The detail says what is going on and what the client can do."""
+
+    def __init__(self, running: int, queued: int, retry_after: int) -> None:
+        super().__init__(
+            status_code=503,
+            detail=(
+                f"the server is busy: {running} large computations are running and {queued} "
+                f"are waiting, the most it takes at once (max_running, max_queued); try "
+                f"again in {retry_after} s. Small requests (a few thousand multiply-adds) "
+                "and the fast methods (im2col, col2im, window) are not held up by this queue."
+            ),
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class ClientGoneError(HTTPException):
+    """The client disconnected while its request waited: nobody will read an answer.
+
+    An HTTPException so that FastAPI's handlers answer it quietly (the answer goes nowhere;
+    the status shows in the access log as nginx's "client closed request").
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status_code=499, detail="the client disconnected before its turn")
+
+
+class WorkGate:
+    """At most ``max_running`` jobs in worker threads, ``max_queued`` waiting, FIFO.
+
+    One per app (``app.state.gate``), shared by every request the process serves.
+    """
+
+    def __init__(self, max_running: int, max_queued: int) -> None:
+        self.max_running, self.max_queued = max_running, max_queued
+        self.running = 0
+        self._waiting: deque[anyio.Event] = deque()
+        self._limiter: anyio.CapacityLimiter | None = None  # made in the loop, on first use
+        self._seconds = 0.5  # running mean of a job's wall time, for Retry-After
+
+    @property
+    def queued(self) -> int:
+        """Jobs waiting for a slot now."""
+        return len(self._waiting)
+
+    async def run(self, receive: Receive, fn: Callable[[*Args], T], *args: *Args) -> T:
+        """``fn(*args)`` in a worker thread once a slot is free; 503 when the queue is full.
+
+        ``receive`` is the request's ASGI receive channel, read only while waiting (the
+        body has been read by then) to notice that the client went away.
+        """
+        await self._acquire(receive)
+        started = time.monotonic()
+        try:
+            if self._limiter is None:
+                self._limiter = anyio.CapacityLimiter(self.max_running)
+            return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+        finally:
+            self._seconds += 0.2 * (time.monotonic() - started - self._seconds)
+            self._release()
+
+    def retry_after(self) -> int:
+        """Seconds until a slot is likely free: the queue ahead, at the recent job time."""
+        ahead = (self.queued + self.running) / self.max_running
+        return max(1, min(MAX_RETRY_AFTER, math.ceil(ahead * self._seconds)))
+
+    async def _acquire(self, receive: Receive) -> None:
+        if self.running < self.max_running and not self._waiting:
+            self.running += 1
+            return
+        if len(self._waiting) >= self.max_queued:
+            raise ServerBusyError(self.running, self.queued, self.retry_after())
+        turn = anyio.Event()
+        self._waiting.append(turn)
+        try:
+            gone = await _wait_for(turn, receive)
+        except BaseException:  # cancelled (a shutdown): leave the queue, then go on
+            self._leave(turn)
+            raise
+        if gone:
+            self._leave(turn)
+            raise ClientGoneError()
+
+    def _leave(self, turn: anyio.Event) -> None:
+        """Give up a place in the queue, or the slot it was handed on the way out."""
+        if turn.is_set():
+            self._release()
+        else:
+            self._waiting.remove(turn)
+
+    def _release(self) -> None:
+        """Hand the slot to the first in the queue, or free it."""
+        if self._waiting:
+            self._waiting.popleft().set()  # the slot passes on: running stays the same
+        else:
+            self.running -= 1
+
+
+async def _wait_for(turn: anyio.Event, receive: Receive) -> bool:
+    """Wait for ``turn``; True as soon as the client disconnects instead."""
+    gone = False
+    async with anyio.create_task_group() as tasks:
+
+        async def watch() -> None:
+            nonlocal gone
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone = True
+            tasks.cancel_scope.cancel()
+
+        tasks.start_soon(watch)
+        await turn.wait()
+        tasks.cancel_scope.cancel()
+    return gone
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    """The gate and the receive channel of the request being served."""
+
+    gate: WorkGate
+    receive: Receive
+
+
+#: The current request's ticket, set by :func:`bound` for the duration of a request.
+_ticket: ContextVar[_Ticket | None] = ContextVar("convplay_gate_ticket", default=None)
+
+
+@contextmanager
+def bound(gate: WorkGate, receive: Receive) -> Iterator[None]:
+    """Within this block, :func:`offload` runs work through ``gate`` for this request."""
+    token = _ticket.set(_Ticket(gate, receive))
+    try:
+        yield
+    finally:
+        _ticket.reset(token)
+
+
+async def offload(fn: Callable[[*Args], T], *args: *Args) -> T:
+    """Run ``fn(*args)`` through the current request's gate (see :func:`bound`)."""
+    ticket = _ticket.get()
+    if ticket is None:
+        raise RuntimeError("offload() needs a request bound to a gate (app.routing.ApiRoute)")
+    return await ticket.gate.run(ticket.receive, fn, *args)
+
+
+def offloaded(route: Callable[P, BaseModel]) -> Callable[P, Awaitable[Response]]:
+    """Turn a plain route function into one run through the gate, serialised there too.
+
+    The model it returns becomes JSON in the worker thread (a trace can be megabytes), and
+    FastAPI passes the response through untouched. The route keeps its signature, so
+    FastAPI still reads its parameters and dependencies from it.
+    """
+
+    def build(*args: P.args, **kwargs: P.kwargs) -> bytes:
+        model = route(*args, **kwargs)
+        return model.__pydantic_serializer__.to_json(model)
+
+    @functools.wraps(route)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> Response:
+        body = await offload(functools.partial(build, *args, **kwargs))
+        return Response(body, media_type="application/json")
+
+    return run

@@ -1,0 +1,134 @@
+"""uvicorn's HTTP/1.1 protocol with what it lacks for a shared server: a header deadline,
+a hard cap on connections, and a shutdown that does not wait for half-sent bodies.
+
+``python -m app.serve`` passes it to uvicorn (``--http app.protocol:GuardedH11Protocol``):
+
+- **Header deadline.** uvicorn closes a keep-alive connection that stays silent, but a
+  client that sends its headers a byte at a time, or opens a connection and sends nothing,
+  keeps it forever. Here a connection has ``header_timeout`` seconds, from its opening or
+  the end of its previous response, to deliver a request's headers; then it is closed (with
+  a 408 when it had started a request).
+- **Connection cap.** uvicorn's ``--limit-concurrency`` answers 503 only once a request's
+  headers have arrived, so silent connections still pile up until the process runs out of
+  file descriptors. Here a connection past the cap is answered 503 at once, before reading
+  anything, and closed a moment later.
+- **Shutdown.** On SIGTERM uvicorn waits for every request in progress, including one whose
+  client sent half a body and stopped: such a connection is closed at once, so that the
+  process exits as soon as the computations in flight are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from typing import Any
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from app.settings import Settings
+
+#: How long a refused connection stays open for its client to read the 503.
+REFUSAL_LINGER = 1.0
+
+
+@functools.cache
+def header_timeout() -> float:
+    """``CONVPLAY_HEADER_TIMEOUT``, read once per process (uvicorn builds the protocol)."""
+    return Settings().header_timeout
+
+
+def _raw_response(status: str, headers: dict[str, str], detail: str) -> bytes:
+    """A whole HTTP/1.1 response with a JSON ``detail``, for when h11 cannot write one."""
+    body = json.dumps({"detail": detail}).encode()
+    lines = [f"HTTP/1.1 {status}", "content-type: application/json", "connection: close"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines.append(f"content-length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+REFUSED = _raw_response(
+    "503 Service Unavailable",
+    {"retry-after": "1"},
+    "the server has as many open connections as it takes (max_connections); try again in a moment",
+)
+TIMED_OUT = _raw_response(
+    "408 Request Timeout",
+    {},
+    "the request's headers did not arrive in time (header_timeout); send them at once",
+)
+
+
+class GuardedH11Protocol(H11Protocol):
+    """:class:`uvicorn.protocols.http.h11_impl.H11Protocol` with the guards above."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._timed_cycle: object = None
+        self._bytes_since_armed = 0
+        self._refused = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if self.limit_concurrency is not None and len(self.connections) > self.limit_concurrency:
+            self._refuse()
+            return
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the answer is already sent, whatever the request was
+        self._bytes_since_armed += len(data)
+        super().data_received(data)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self._header_timer is not None and self.cycle is not self._timed_cycle:
+            self._disarm()  # a new request's headers are in
+
+    def on_response_complete(self) -> None:
+        self._arm()  # before uvicorn looks at pipelined requests, which may start a cycle
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        cycle = self.cycle
+        if cycle is not None and cycle.more_body and not cycle.response_started:
+            self.transport.close()  # a half-sent body: its request would never finish
+            return
+        super().shutdown()
+
+    def _refuse(self) -> None:
+        """Answer 503 without reading, then close; the count of connections ignores it."""
+        self._refused = True
+        self.connections.discard(self)
+        self.logger.warning(
+            "Refused a connection: %d open, the most allowed (max_connections)",
+            self.limit_concurrency,
+        )
+        self.transport.write(REFUSED)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(REFUSAL_LINGER, self.transport.close)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._timed_cycle, self._bytes_since_armed = self.cycle, 0
+        self._header_timer = self.loop.call_later(header_timeout(), self._headers_late)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_late(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        if self._bytes_since_armed:
+            self.transport.write(TIMED_OUT)
+        self.transport.close()

@@ -1,0 +1,120 @@
+"""The route class of every API router: JSON bodies read strictly, large ones off the loop.
+
+FastAPI decodes a JSON body and validates it against the route's model on the event loop;
+for a 2 MB body of nested lists that is most of a second in which no other request moves.
+:class:`ApiRoute` hands FastAPI a request whose ``json()`` does that work itself: small
+bodies on the loop as before, bodies over ``offload_body_bytes`` in the work gate
+(:mod:`app.gate`), decoded *and* validated there. The model instance it returns passes
+FastAPI's own validation untouched (pydantic does not revalidate an instance), and a body
+that fails validation raises the same errors FastAPI would have, from the worker thread.
+
+It also binds each request to the app's gate, so that routes can :func:`app.gate.offload`,
+and reads bodies as UTF-8 only, with a message that says so when they are not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from app import gate
+
+#: What ``field.validate`` needs: FastAPI's ModelField of the route's body.
+BodyField = Any
+
+
+class BodyRejectedError(HTTPException):
+    """A 422 raised while reading the body, carrying errors in FastAPI's list format.
+
+    An HTTPException because FastAPI re-raises those from its body reading as they are
+    (anything else there becomes a bare 400); :mod:`app.errors` renders the list.
+    """
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(status_code=422, detail="the request body was rejected")
+        self.errors = errors
+
+
+def reject(kind: str, msg: str) -> BodyRejectedError:
+    """One body error at ``["body"]``."""
+    return BodyRejectedError([{"type": kind, "loc": ("body",), "msg": msg}])
+
+
+def decode_json(body: bytes) -> Any:
+    """Bytes → Python values: UTF-8 only, with a readable error for what json cannot read.
+
+    >>> decode_json(b'{"a": [1, 2.5]}')
+    {'a': [1, 2.5]}
+    >>> decode_json(b'{"a": "\\xff"}')
+    Traceback (most recent call last):
+    ...
+    app.routing.BodyRejectedError: 422: the request body was rejected
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise reject(
+            "json_invalid",
+            f"the body is not UTF-8 text (byte 0x{body[exc.start]:02x} at offset {exc.start}): "
+            "send JSON encoded as UTF-8, and uncompressed",
+        ) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise  # FastAPI reports it, with the position
+    except RecursionError:
+        raise reject(
+            "json_invalid", "the body's arrays or objects are nested too deeply to read"
+        ) from None
+    except ValueError:  # an integer past Python's digit limit (4300 digits)
+        raise reject(
+            "json_invalid", "a number in the body has too many digits to be read"
+        ) from None
+
+
+def decode_and_validate(body: bytes, field: BodyField) -> Any:
+    """Decode ``body`` and validate it as FastAPI would; the model, or the 422's errors."""
+    value, errors = field.validate(decode_json(body), {}, loc=("body",))
+    if errors:
+        raise BodyRejectedError(list(errors))
+    return value
+
+
+class _StrictJsonRequest(Request):
+    """A request whose ``json()`` is UTF-8 only and runs large bodies through the gate."""
+
+    def __init__(self, request: Request, field: BodyField | None) -> None:
+        super().__init__(request.scope, request.receive)
+        self._field = field
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            limit = self.app.state.settings.offload_body_bytes
+            if self._field is not None and len(body) > limit:
+                self._json = await gate.offload(decode_and_validate, body, self._field)
+            else:
+                self._json = decode_json(body)
+        return self._json
+
+
+class ApiRoute(APIRoute):
+    """An APIRoute that reads its JSON body strictly and binds the request to the gate."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        # decoding and validating in one go is only FastAPI's path for a single body model
+        field = self.body_field if len(self.dependant.body_params) == 1 else None
+        if getattr(self, "_embed_body_fields", False):
+            field = None
+
+        async def route(request: Request) -> Response:
+            with gate.bound(request.app.state.gate, request.receive):
+                return await handler(_StrictJsonRequest(request, field))
+
+        return route
