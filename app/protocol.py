@@ -71,7 +71,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if self.limit_concurrency is not None and len(self.connections) > self.limit_concurrency:
+        # uvicorn answers 503 to requests once len(connections) reaches limit_concurrency:
+        # refusing here first keeps the open ones below that, all of them served
+        if self.limit_concurrency is not None and len(self.connections) >= self.limit_concurrency:
             self._refuse()
             return
         self._arm()
@@ -108,7 +110,7 @@ class GuardedH11Protocol(H11Protocol):
         self.connections.discard(self)
         self.logger.warning(
             "Refused a connection: %d open, the most allowed (max_connections)",
-            self.limit_concurrency,
+            len(self.connections),
         )
         self.transport.write(REFUSED)
         if self.transport.can_write_eof():

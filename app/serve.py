@@ -44,12 +44,15 @@ def raise_open_file_limit() -> int:
 def uvicorn_args(settings: Settings, open_files: int) -> list[str]:
     """uvicorn's command line for these settings (the connection cap fits the fd limit).
 
+    uvicorn's ``--limit-concurrency`` is one more than the connections allowed: uvicorn
+    refuses requests once the count *reaches* it, the protocol refuses connections first.
+
     >>> args = uvicorn_args(Settings(max_connections=512), open_files=1024)
     >>> args[args.index("--limit-concurrency") + 1]
-    '512'
+    '513'
     >>> args = uvicorn_args(Settings(max_connections=512), open_files=256)
     >>> args[args.index("--limit-concurrency") + 1]
-    '192'
+    '193'
     """
     connections = max(1, min(settings.max_connections, open_files - FD_RESERVE))
     return [
@@ -60,7 +63,7 @@ def uvicorn_args(settings: Settings, open_files: int) -> list[str]:
         "--timeout-graceful-shutdown",
         str(settings.shutdown_timeout),
         "--limit-concurrency",
-        str(connections),
+        str(connections + 1),
         "--h11-max-incomplete-event-size",
         str(settings.max_header_bytes),
     ]
