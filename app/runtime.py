@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -29,6 +30,10 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
     - everything loaded so far frozen out of the garbage collector's full passes, which
       would otherwise walk torch's and numpy's hundreds of thousands of objects (about
       0.1 s with every other request waiting);
+    - the interpreter's switch interval shortened to ``switch_interval``: a worker thread
+      running pure-Python work (a loop method) holds the GIL until asked to give it up, and
+      the event loop asks at every socket read and write; at the default 5 ms each of those
+      waits could last 5 ms, so a /healthz took hundreds of milliseconds (bench/load.py);
     - repeated log messages rate-limited (:mod:`app.quietlogs`).
 
     ASGI test clients skip the lifespan, so tests keep the process's defaults.
@@ -42,6 +47,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
         quietlogs.install()
         gc.collect()
         gc.freeze()
+        sys.setswitchinterval(settings.switch_interval)
         yield
 
     return run

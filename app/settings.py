@@ -121,3 +121,16 @@ class Settings(BaseSettings):
         description="glibc malloc arenas (M_ARENA_MAX) set at startup, so that memory freed by "
         "worker threads goes back to the system; 0 leaves glibc's default (8 per core).",
     )
+    switch_interval: float = Field(
+        default=0.0005,
+        gt=0,
+        description="Seconds a thread may hold Python's GIL while another waits for it "
+        "(sys.setswitchinterval; Python's default is 0.005). Short, so that the event loop "
+        "answers quickly while worker threads compute.",
+    )
+    inline_trace_taps: int = Field(
+        default=128,
+        ge=0,
+        description="Trace windows of at most this many taps in all (steps × taps per step) "
+        "are built on the event loop; larger ones in a worker thread, through the queue.",
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 
 from app import limits, plans
 from app.deps import SettingsDep
-from app.gate import offloaded
+from app.gate import offload
 from app.routers.responses import ERRORS
 from app.routing import ApiRoute
 from app.schemas import examples
@@ -34,17 +34,16 @@ router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERRORS, route_cl
 
 
 @router.post("/conv2d/trace", response_model=TraceResponse, summary="conv2d, step by step")
-@offloaded
-def conv2d_trace(
+async def conv2d_trace(
     body: Annotated[Conv2dTraceRequest, Body(openapi_examples=examples.CONV2D_TRACE)],
     settings: SettingsDep,
-) -> TraceResponse:
+) -> Response:
     """One step per output value: the window, each tap's value × weight, the running sum,
     and the matching im2col column and kernel-matrix row."""
     plans.plan_conv2d(body, settings)
     tracer = trace_conv2d(body.input, body.weight, body.bias, **body.kwargs())
     g = tracer.geometry
-    return window(tracer, body, settings, g.in_per_group * g.kernel[0] * g.kernel[1])
+    return await window(tracer, body, settings, g.in_per_group * g.kernel[0] * g.kernel[1])
 
 
 @router.post(
@@ -52,13 +51,12 @@ def conv2d_trace(
     response_model=TraceResponse,
     summary="conv_transpose2d, step by step",
 )
-@offloaded
-def conv_transpose2d_trace(
+async def conv_transpose2d_trace(
     body: Annotated[
         ConvTranspose2dTraceRequest, Body(openapi_examples=examples.CONV_TRANSPOSE2D_TRACE)
     ],
     settings: SettingsDep,
-) -> TraceResponse:
+) -> Response:
     """``view='scatter'``: one step per input value and the kernel it stamps;
     ``view='conv'``: one step per output value of the equivalent direct convolution."""
     plans.plan_conv_transpose2d(body, settings)
@@ -67,31 +65,29 @@ def conv_transpose2d_trace(
     )
     g = tracer.geometry
     per_group = g.out_per_group if body.view == "scatter" else g.in_per_group
-    return window(tracer, body, settings, per_group * g.kernel[0] * g.kernel[1])
+    return await window(tracer, body, settings, per_group * g.kernel[0] * g.kernel[1])
 
 
 @router.post("/max_pool2d/trace", response_model=TraceResponse, summary="max_pool2d, step by step")
-@offloaded
-def max_pool2d_trace(
+async def max_pool2d_trace(
     body: Annotated[MaxPool2dTraceRequest, Body(openapi_examples=examples.MAX_POOL2D_TRACE)],
     settings: SettingsDep,
-) -> TraceResponse:
+) -> Response:
     """One step per output value: the window's taps and which one wins."""
     plans.plan_pool(body, settings)
     tracer = trace_max_pool2d(body.input, **body.kwargs())
-    return window(tracer, body, settings, _window_taps(body.kernel_size))
+    return await window(tracer, body, settings, _window_taps(body.kernel_size))
 
 
 @router.post("/avg_pool2d/trace", response_model=TraceResponse, summary="avg_pool2d, step by step")
-@offloaded
-def avg_pool2d_trace(
+async def avg_pool2d_trace(
     body: Annotated[AvgPool2dTraceRequest, Body(openapi_examples=examples.AVG_POOL2D_TRACE)],
     settings: SettingsDep,
-) -> TraceResponse:
+) -> Response:
     """One step per output value: the window's taps, their sum and what it is divided by."""
     plans.plan_pool(body, settings)
     tracer = trace_avg_pool2d(body.input, **body.kwargs())
-    return window(tracer, body, settings, _window_taps(body.kernel_size))
+    return await window(tracer, body, settings, _window_taps(body.kernel_size))
 
 
 def _window_taps(kernel_size: Any) -> int:
@@ -99,19 +95,31 @@ def _window_taps(kernel_size: Any) -> int:
     return kh * kw
 
 
-def window(tracer: Tracer[Any], body: TraceWindow, settings: Settings, taps: int) -> TraceResponse:
-    """Steps ``start`` … ``start + count − 1`` (fewer at the end), within the limits."""
+async def window(tracer: Tracer[Any], body: TraceWindow, settings: Settings, taps: int) -> Response:
+    """Steps ``start`` … ``start + count − 1`` (fewer at the end), within the limits.
+
+    A step costs O(taps) in Python; a window of a few taps is built on the event loop, a
+    larger one in the work gate (:mod:`app.gate`), serialised there too.
+    """
     limits.check("count", "", body.count, settings.max_trace_steps, "max_trace_steps")
     limits.check(
         "count", f"× {taps} taps per step", body.count * taps, settings.max_elements, "max_elements"
     )
     # a start past the end reaches tracer.step, whose ConvcoreError names the valid range
     end = max(min(body.start + body.count, tracer.count), body.start + 1)
-    steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
-    return TraceResponse(
+    if (end - body.start) * taps <= settings.inline_trace_taps:
+        content = _steps_json(tracer, body.start, end)
+    else:
+        content = await offload(_steps_json, tracer, body.start, end)
+    return Response(content, media_type="application/json")
+
+
+def _steps_json(tracer: Tracer[Any], start: int, end: int) -> bytes:
+    response = TraceResponse(
         op=tracer.info.op,
         count=tracer.count,
-        start=body.start,
+        start=start,
         info=tracer.info.to_dict(),
-        steps=steps,
+        steps=[tracer.step(t).to_dict() for t in range(start, end)],
     )
+    return response.__pydantic_serializer__.to_json(response)

@@ -114,6 +114,21 @@ async def test_small_requests_are_not_held_up(make_client, held):
     assert long_body.status_code == 503, long_body.text
 
 
+async def test_small_trace_windows_skip_the_gate_and_large_ones_wait(make_client, held):
+    big_input = {"input": np.zeros((40, 40)).tolist(), "weight": np.zeros((7, 7)).tolist()}
+    async with make_client(gated(inline_trace_taps=49)) as client:
+        gate = client._transport.app.state.gate
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: client.post("/api/v1/conv2d", json=big_input))
+            await wait_until(lambda: gate.running == 1)
+            one_step = await client.post("/api/v1/conv2d/trace", json={**big_input, "count": 1})
+            two_steps = await client.post("/api/v1/conv2d/trace", json={**big_input, "count": 2})
+            held.set()
+    assert one_step.status_code == 200, one_step.text  # 49 taps: on the loop
+    assert len(one_step.json()["steps"]) == 1
+    assert two_steps.status_code == 503  # 98 taps: needs the gate, which is full
+
+
 RAGGED = {"input": [[1.0, 2.0]] * 20_000 + [[1.0]], "weight": [[1.0]]}
 VALID = {"input": np.arange(6400.0).reshape(80, 80).tolist(), "weight": [[1, 2], [3, 4]]}
 
