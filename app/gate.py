@@ -19,7 +19,9 @@ function into one that does.
 from __future__ import annotations
 
 import functools
+import gc
 import math
+import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
@@ -98,7 +100,9 @@ class WorkGate:
         try:
             if self._limiter is None:
                 self._limiter = anyio.CapacityLimiter(self.max_running)
-            return await anyio.to_thread.run_sync(fn, *args, limiter=self._limiter)
+            return await anyio.to_thread.run_sync(
+                _without_gc_passes, fn, *args, limiter=self._limiter
+            )
         finally:
             self._seconds += 0.2 * (time.monotonic() - started - self._seconds)
             self._release()
@@ -156,6 +160,48 @@ async def _wait_for(turn: anyio.Event, receive: Receive) -> bool:
         await turn.wait()
         tasks.cancel_scope.cancel()
     return gone
+
+
+class _GcPause:
+    """Python's cyclic garbage collector off while any heavy job runs, on again after.
+
+    A full collection walks every object that is alive, holding the GIL all along: while a
+    job holds a large body's 300,000 parsed lists or a trace's 65,000 step dictionaries,
+    each pass took 0.1–0.6 s, and the event loop could not answer anything meanwhile (the
+    objects created at startup are frozen out of those passes, see app.runtime). A job
+    makes no reference cycles worth waiting for; when the last job ends, one collection
+    runs in its thread, over the little that is alive then (after a job that failed, the
+    collector's own schedule does it later, once the failure is answered and let go).
+    One per process, as the collector is.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._jobs = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._jobs += 1
+            if self._jobs == 1:
+                gc.disable()
+
+    def __exit__(self, failed: type[BaseException] | None, *_: object) -> None:
+        with self._lock:
+            self._jobs -= 1
+            if self._jobs:
+                return
+            gc.enable()
+        if failed is None:  # a failure's traceback still holds the job's objects
+            gc.collect()
+
+
+_gc_pause = _GcPause()
+
+
+def _without_gc_passes(fn: Callable[[*Args], T], *args: *Args) -> T:
+    """``fn(*args)`` with the collector paused (in the worker thread)."""
+    with _gc_pause:
+        return fn(*args)
 
 
 @dataclass(frozen=True)

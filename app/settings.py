@@ -66,13 +66,14 @@ class Settings(BaseSettings):
     # The connection settings are read by ``python -m app.serve`` (``make run``, the
     # container), which hands them to uvicorn; the others by the app itself.
     max_running: int = Field(
-        default=2,
+        default=1,
         ge=1,
         description="Large computations (and large bodies being decoded) running at once per "
-        "process, each in a worker thread.",
+        "process, each in a worker thread. Python runs one thread at a time, so more only "
+        "helps numpy's own multi-threaded or GIL-free work; scale with CONVPLAY_WORKERS.",
     )
     max_queued: int = Field(
-        default=16,
+        default=8,
         ge=0,
         description="Large computations waiting for a slot per process; past that a request "
         "gets a 503 with Retry-After at once.",
