@@ -12,6 +12,10 @@ a hard cap on connections, and a shutdown that does not wait for half-sent bodie
   headers have arrived, so silent connections still pile up until the process runs out of
   file descriptors. Here a connection past the cap is answered 503 at once, before reading
   anything, and closed a moment later.
+- **Unread responses.** A client that stops reading leaves its response in the server's
+  send buffer (a large trace is 10 MB), and the connection open, for ever: uvicorn's close
+  waits for the buffer to drain. Here a connection whose buffer stays full for
+  ``send_timeout`` seconds is dropped.
 - **Shutdown.** On SIGTERM uvicorn waits for every request in progress, including one whose
   client sent half a body and stopped: such a connection is closed at once, so that the
   process exits as soon as the computations in flight are done.
@@ -33,9 +37,9 @@ REFUSAL_LINGER = 1.0
 
 
 @functools.cache
-def header_timeout() -> float:
-    """``CONVPLAY_HEADER_TIMEOUT``, read once per process (uvicorn builds the protocol)."""
-    return Settings().header_timeout
+def _settings() -> Settings:
+    """The ``CONVPLAY_*`` settings, read once per process (uvicorn builds the protocol)."""
+    return Settings()
 
 
 def _raw_response(status: str, headers: dict[str, str], detail: str) -> bytes:
@@ -65,6 +69,7 @@ class GuardedH11Protocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
         self._timed_cycle: object = None
         self._bytes_since_armed = 0
         self._refused = False
@@ -95,7 +100,27 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._reading_again()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(_settings().send_timeout, self._unread)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._reading_again()
+
+    def _reading_again(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _unread(self) -> None:
+        """The client has not read for send_timeout seconds: drop it, buffer and all."""
+        self._send_timer = None
+        self.transport.abort()
 
     def shutdown(self) -> None:
         cycle = self.cycle
@@ -120,7 +145,7 @@ class GuardedH11Protocol(H11Protocol):
     def _arm(self) -> None:
         self._disarm()
         self._timed_cycle, self._bytes_since_armed = self.cycle, 0
-        self._header_timer = self.loop.call_later(header_timeout(), self._headers_late)
+        self._header_timer = self.loop.call_later(_settings().header_timeout, self._headers_late)
 
     def _disarm(self) -> None:
         if self._header_timer is not None:

@@ -135,3 +135,10 @@ class Settings(BaseSettings):
         description="Trace windows of at most this many taps in all (steps × taps per step) "
         "are built on the event loop; larger ones in a worker thread, through the queue.",
     )
+    send_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a client may leave a response unread (the server's send buffer "
+        "full) before its connection is dropped, so that an unread answer does not hold "
+        "memory and a connection for ever.",
+    )

@@ -7,7 +7,9 @@ the socket timeouts below are only there so that a failing test ends.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +71,9 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def impatient() -> Iterator[int]:
     """A server with half-second header and body timeouts; its port."""
-    server, port = start(header_timeout="0.5", body_timeout="0.5", keep_alive_timeout="1")
+    server, port = start(
+        header_timeout="0.5", body_timeout="0.5", keep_alive_timeout="1", send_timeout="0.5"
+    )
     yield port
     stop(server)
 
@@ -107,6 +112,40 @@ def test_half_a_body_gets_408_and_the_connection_closes(impatient):
     assert answer.startswith(b"HTTP/1.1 408 ")
     assert b"connection: close" in answer.lower()
     assert b"body_timeout" in answer
+
+
+def test_a_response_left_unread_is_dropped(impatient):
+    """A 10 MB trace, never read: past send_timeout the server drops the connection."""
+    rng = np.random.default_rng(0)
+    body = json.dumps(
+        {
+            "input": rng.integers(-9, 9, (4, 23, 23)).tolist(),
+            "weight": rng.integers(-3, 3, (1, 4, 16, 16)).tolist(),
+            "count": 64,
+        }
+    ).encode()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # the kernel holds little
+    sock.connect(("127.0.0.1", impatient))
+    sock.settimeout(PATIENCE)
+    head = (
+        "POST /api/v1/conv2d/trace HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + body)
+    first = sock.recv(65536)
+    assert first.startswith(b"HTTP/1.1 200 ")
+    length = int(re.search(rb"content-length: (\d+)", first).group(1))
+    assert length > 8_000_000
+    time.sleep(3)  # read nothing for longer than send_timeout
+    received = len(first)
+    try:
+        while chunk := sock.recv(65536):
+            received += len(chunk)
+    except ConnectionResetError:
+        pass
+    sock.close()
+    assert received < length  # dropped before the end
 
 
 def test_a_whole_request_is_served_as_usual(impatient):
