@@ -33,6 +33,14 @@ def browser_type_launch_args():
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """Pages opened by the tests ignore the Content-Security-Policy: Playwright evaluates the
+    tests' string predicates (``wait_for_function``) with ``eval``, which the policy forbids.
+    test_csp_browser.py opens its own contexts, under the policy."""
+    return {**browser_context_args, "bypass_csp": True}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -23,8 +23,11 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(
 
 
 @pytest.fixture
-def watched(page: Page, live_server):
-    """The page, with CSP violations, console errors and off-server requests recorded."""
+def watched(browser, live_server):
+    """A page under the policy (the other tests' pages bypass it), with CSP violations,
+    console errors and off-server requests recorded."""
+    context = browser.new_context()
+    page = context.new_page()
     page.add_init_script(COLLECT)
     seen = {"console": [], "outside": []}
     page.on(
@@ -46,7 +49,8 @@ def watched(page: Page, live_server):
         return {"csp": csp, "console": policy, "outside": seen["outside"]}
 
     page.problems = problems  # type: ignore[attr-defined]
-    return page
+    yield page
+    context.close()
 
 
 def test_stepping_and_editing_under_the_policy(watched: Page, live_server, shot):
@@ -54,7 +58,7 @@ def test_stepping_and_editing_under_the_policy(watched: Page, live_server, shot)
     response = page.goto(live_server + "/?h=5&w=5&kp=sobel_x&sh=2&sw=2&ph=1&pw=1")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.click("#step-next")
-    page.wait_for_function("document.querySelector('#stepper').dataset.t === '1'")
+    expect(page.locator("#stepper")).to_have_attribute("data-t", "1")
     page.fill("#k-4", "2.5")  # a kernel cell: an htmx request triggered by typing
     expect(page.locator("#f-kp")).to_have_value("custom")
     page.fill("#f-sw", "3")  # a number in the form: the relayed number-input event
