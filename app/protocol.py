@@ -28,8 +28,10 @@ import functools
 import json
 from typing import Any
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from app.security import all_headers
 from app.settings import Settings
 
 #: How long a refused connection stays open for its client to read the 503.
@@ -47,6 +49,7 @@ def _raw_response(status: str, headers: dict[str, str], detail: str) -> bytes:
     body = json.dumps({"detail": detail}).encode()
     lines = [f"HTTP/1.1 {status}", "content-type: application/json", "connection: close"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
+    lines += [f"{name.decode()}: {value.decode()}" for name, value in all_headers()]
     lines.append(f"content-length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
@@ -128,6 +131,18 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()  # a half-sent body: its request would never finish
             return
         super().shutdown()
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's 400 for a request it cannot parse, with the security headers too."""
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"connection", b"close"),
+            *all_headers(),
+        ]
+        self.transport.write(self.conn.send(h11.Response(status_code=400, headers=headers)))
+        self.transport.write(self.conn.send(h11.Data(data=msg.encode("ascii"))))
+        self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.close()
 
     def _refuse(self) -> None:
         """Answer 503 without reading, then close; the count of connections ignores it."""

@@ -29,11 +29,17 @@ ROUTE_POLICIES: Mapping[str, str] = {
     "/redoc": DEFAULT_POLICY + "; worker-src 'self' blob:",
 }
 
-_FIXED = [
+#: The headers every response carries besides its Content-Security-Policy.
+FIXED_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"DENY"),
 ]
+
+
+def all_headers(path: str = "/") -> list[tuple[bytes, bytes]]:
+    """Every security header for a response to ``path``, as raw ASGI header pairs."""
+    return [(b"content-security-policy", policy_for(path).encode()), *FIXED_HEADERS]
 
 
 def policy_for(path: str) -> str:
@@ -60,7 +66,7 @@ class SecurityHeaders:
         path, root = scope["path"], scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :]
-        added = [(b"content-security-policy", policy_for(path).encode()), *_FIXED]
+        added = all_headers(path)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -105,6 +105,20 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_with_408(impatient):
     assert b"header_timeout" in answer
 
 
+def test_answers_written_by_the_protocol_carry_the_security_headers(impatient):
+    sock = connect(impatient)
+    sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+    bad = read_until_closed(sock)
+    sock = connect(impatient)
+    sock.sendall(b"GET / HTTP/1.1\r\n")
+    late = read_until_closed(sock)
+    for answer in (bad, late):
+        assert b"content-security-policy: default-src 'self'" in answer
+        assert b"x-content-type-options: nosniff" in answer
+    assert bad.startswith(b"HTTP/1.1 400 ")
+    assert late.startswith(b"HTTP/1.1 408 ")
+
+
 def test_half_a_body_gets_408_and_the_connection_closes(impatient):
     sock = connect(impatient)
     sock.sendall(HALF_BODY)
