@@ -38,7 +38,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.gate = WorkGate(settings.max_running, settings.max_queued)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout)
+    app.add_middleware(
+        BodyLimits,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout,
+        memory=settings.max_body_memory,
+    )
     app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     app.include_router(health.router)

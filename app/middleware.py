@@ -9,7 +9,10 @@ connection (the rest of the body is not worth reading):
 - **413** for a body over ``max_bytes`` (declared by ``Content-Length`` or counted as it
   streams, since a chunked request declares nothing and a client may lie);
 - **408** for a body still incomplete ``timeout`` seconds after its headers (a client that
-  sends half a body and waits would otherwise hold its connection and a task forever).
+  sends half a body and waits would otherwise hold its connection and a task forever);
+- **503** with ``Retry-After`` when the bodies being received by the process at that moment
+  would hold more than ``memory`` bytes: each body is capped, and so is their sum, so that
+  memory does not grow with the number of clients sending large bodies at once.
 """
 
 from __future__ import annotations
@@ -31,15 +34,18 @@ class _BodyRefusedError(HTTPException):
     handler answers with the status, the detail and the ``Connection: close`` header.
     """
 
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(status_code=status_code, detail=detail, headers=CLOSE)
+    def __init__(self, status_code: int, detail: str, **headers: str) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=CLOSE | headers)
 
 
 class BodyLimits:
-    """ASGI middleware: 415 for a compressed body, 413 past ``max_bytes``, 408 past ``timeout``."""
+    """ASGI middleware: 415 for a compressed body, 413 past ``max_bytes``, 408 past ``timeout``,
+    503 while the bodies held at once would pass ``memory`` bytes."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float, memory: int) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.memory = max(memory, max_bytes)  # room for at least one maximal body
+        self.held = 0  # bytes of the bodies of the requests in progress
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,9 +66,18 @@ class BodyLimits:
             with anyio.move_on_after(deadline - anyio.current_time()):
                 message = await receive()
                 if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
+                    size = len(message.get("body", b""))
+                    received += size
+                    self.held += size
                     if received > self.max_bytes:
                         raise _BodyRefusedError(413, self._too_large(f"more than {self.max_bytes}"))
+                    if self.held > self.memory:
+                        raise _BodyRefusedError(
+                            503,
+                            "the server is receiving too many large bodies at once "
+                            "(max_body_memory); try again in a moment",
+                            **{"Retry-After": "1"},
+                        )
                     done = not message.get("more_body", False)
                 else:
                     done = True
@@ -84,6 +99,8 @@ class BodyLimits:
             # FastAPI's own handler usually answers first; this covers an app that does not
             if not started:
                 await _answer(send, exc)
+        finally:
+            self.held -= received
 
     def _refusal(self, headers: dict[bytes, bytes]) -> _BodyRefusedError | None:
         """What to refuse from the headers alone, or None."""
@@ -118,6 +135,8 @@ async def _answer(send: Send, exc: HTTPException) -> None:
     ]
     if exc.status_code == 415:
         headers.append((b"accept-encoding", b"identity"))
+    if exc.headers and "Retry-After" in exc.headers:
+        headers.append((b"retry-after", exc.headers["Retry-After"].encode()))
     await send({"type": "http.response.start", "status": exc.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -142,3 +142,9 @@ class Settings(BaseSettings):
         "full) before its connection is dropped, so that an unread answer does not hold "
         "memory and a connection for ever.",
     )
+    max_body_memory: int = Field(
+        default=64_000_000,
+        ge=1,
+        description="Most bytes of request bodies held at once per process (the sum over the "
+        "requests in progress); a body that would pass it gets a 503 with Retry-After.",
+    )

@@ -129,6 +129,32 @@ async def test_small_trace_windows_skip_the_gate_and_large_ones_wait(make_client
     assert two_steps.status_code == 503  # 98 taps: needs the gate, which is full
 
 
+async def test_the_bodies_held_at_once_are_capped_too(make_client, held):
+    """A body is held until its request is answered; past max_body_memory in all, 503."""
+    rng = np.random.default_rng(0)
+    body = {"input": rng.random((60, 60)).tolist(), "weight": [[1.0, 2.0], [3.0, 4.0]]}
+    size = len(json.dumps(body))
+    limits = gated(
+        max_body_memory=size + size // 2,
+        max_body_bytes=size + 100,
+        max_queued=4,
+        offload_body_bytes=10**7,
+        inline_work=1000,
+    )
+    async with make_client(limits) as client:
+        gate = client._transport.app.state.gate
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: client.post("/api/v1/conv2d", json=body))
+            await wait_until(lambda: gate.running == 1)  # its body is held while it computes
+            second = await client.post("/api/v1/conv2d", json=body)
+            small = await client.post("/api/v1/conv2d", json=CONV)
+            held.set()
+    assert second.status_code == 503, second.text
+    assert second.headers["retry-after"] == "1"
+    assert "max_body_memory" in second.json()["detail"]
+    assert small.status_code == 200  # a small body still fits
+
+
 RAGGED = {"input": [[1.0, 2.0]] * 20_000 + [[1.0]], "weight": [[1.0]]}
 VALID = {"input": np.arange(6400.0).reshape(80, 80).tolist(), "weight": [[1, 2], [3, 4]]}
 
