@@ -51,10 +51,10 @@ class ServerBusyError(HTTPException):
         super().__init__(
             status_code=503,
             detail=(
-                f"the server is busy: {running} large computations are running and {queued} "
-                f"are waiting, the most it takes at once (max_running, max_queued); try "
-                f"again in {retry_after} s. Small requests (a few thousand multiply-adds) "
-                "and the fast methods (im2col, col2im, window) are not held up by this queue."
+                f"the server is busy: {running} large computation(s) running and {queued} "
+                f"waiting, the most it takes at once (max_running, max_queued); try again "
+                f"in {retry_after} s, or send a smaller request: small ones (up to "
+                "inline_work multiply-adds) are answered at once, without this queue."
             ),
             headers={"Retry-After": str(retry_after)},
         )
