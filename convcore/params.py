@@ -10,11 +10,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.errors import ConvcoreError
+from convcore.spec import PADDING_MODES
 
 Pair = tuple[int, int]
 IntOrPair = int | Sequence[int]
-
-PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def as_int(value: Any, name: str) -> int:
