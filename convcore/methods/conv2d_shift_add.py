@@ -1,0 +1,122 @@
+"""conv2d as a sum of shifted copies of the input, one kernel tap at a time.
+
+Tap ``(i, j)`` of the kernel meets, in every window, the input cell ``i·dh`` rows and ``j·dw``
+columns from the window's corner. Take that cell for all windows at once and you get the
+padded input *shifted* by ``(i·dh, j·dw)`` (and, with a stride, keeping every ``s``-th row and
+column): one plane per input channel, the size of the output. The convolution is then
+
+    out = Σ over taps (i, j) of  weight[:, :, i, j] · shifted(i, j)
+
+a sum of ``kH·kW`` shifted copies of the input, each mixed across the channels of its group
+by a ``(C_out/G, C_in/G)`` slice of the weight. The picture explains the special layers:
+
+- a **1×1 convolution** has one tap and no shift: the same small matrix applied to the
+  channel vector of every pixel, a fully connected layer run pixel by pixel;
+- a **depthwise convolution** (``groups = C_in``) mixes nothing: each tap is one number
+  per channel, so every output plane is ``kH·kW`` scaled, shifted copies of one input plane
+  added up;
+- a **separable convolution** is a depthwise one followed by a 1×1 one.
+
+Notes
+-----
+The multiply-adds are those of the definition, ``N·C_out·H_out·W_out·(C_in/G)·kH·kW``,
+done as ``kH·kW`` small matrix products (plain products when a group has one input
+channel) instead of im2col's single large one, and no columns are built: at stride 1 a
+shifted copy is a view of the padded input (see :func:`_shifted`), so the extra memory is
+one output-sized accumulator and one scratch buffer per block. Each tap costs two passes
+over the block's output (multiply into the scratch, add into the sum): the input and
+output are processed a few groups of one sample at a time, a block small enough
+(:data:`BLOCK_BUDGET`) to stay in cache across all the taps. That is what makes this the
+fast method for depthwise layers, where im2col would copy every input value ``kH·kW``
+times to do ``kH·kW`` multiply-adds with it. On dense layers the ``kH·kW`` products with
+``C_in/G`` terms each use the BLAS less well than im2col's one product with
+``C_in/G·kH·kW`` terms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convcore.geometry import Conv2dGeometry
+
+#: Bytes of one block (padded input, sum and scratch) of a few groups of one sample.
+#: About half an L2 cache, so that all ``kH·kW`` passes over the block hit the cache.
+BLOCK_BUDGET = 2**19
+
+
+def conv2d_shift_add(
+    x: NDArray[np.floating], weight: NDArray[np.floating], g: Conv2dGeometry
+) -> NDArray[np.floating]:
+    """Add up ``weight[:, :, i, j]`` times the input shifted by tap ``(i, j)``; no bias."""
+    n, (oh, ow) = x.shape[0], g.out_size
+    # (N, C_in, H, W) → (N, G, C_in/G, H, W): each group is convolved on its own
+    groups_in = x.reshape(n, g.groups, g.in_per_group, *g.in_size)
+    # (C_out, C_in/G, kH, kW) → (G, C_out/G, C_in/G, kH, kW)
+    kernels = weight.reshape(g.groups, g.out_per_group, g.in_per_group, *g.kernel)
+    out = np.empty((n, g.groups, g.out_per_group, oh, ow), dtype=x.dtype)
+    step = _groups_per_block(g, x.itemsize)
+    for sample in range(n):
+        for first in range(0, g.groups, step):
+            block = slice(first, first + step)
+            out[sample, block] = _sum_of_shifted_copies(groups_in[sample, block], kernels[block], g)
+    return out.reshape(n, g.out_channels, oh, ow)  # (N, G, C_out/G, oh, ow) → (N, C_out, oh, ow)
+
+
+def _sum_of_shifted_copies(
+    x: NDArray[np.floating], kernels: NDArray[np.floating], g: Conv2dGeometry
+) -> NDArray[np.floating]:
+    """One block: ``x`` ``(G', C_in/G, H, W)``, kernels ``(G', C_out/G, C_in/G, kH, kW)``.
+
+    Returns ``(G', C_out/G, H_out, W_out)``.
+    """
+    padded = g.pad(x)  # (G', C_in/G, Hp, Wp)
+    (kh, kw), (oh, ow) = g.kernel, g.out_size
+    row = _row_length(padded, g)
+    positions = (oh - 1) * row + ow  # output cells, as one line with rows `row` apart
+    # a group with one input channel has (C_out/G × 1) · (1 × P) products: outer products,
+    # which a broadcast multiply computes without the overhead of a matrix product per group
+    mix = np.multiply if g.in_per_group == 1 else np.matmul
+    total = np.empty((*kernels.shape[:2], oh * row), dtype=x.dtype)  # (G', C_out/G, oh·row)
+    scratch = np.empty((*kernels.shape[:2], positions), dtype=x.dtype)
+    total_line = total[..., :positions]
+    for i in range(kh):
+        for j in range(kw):
+            term = total_line if i == j == 0 else scratch
+            mix(kernels[..., i, j], _shifted(padded, g, i, j, positions), out=term)
+            if term is scratch:
+                total_line += scratch
+    # (G', C_out/G, oh·row) → (G', C_out/G, oh, row): at stride 1 the last row − W_out
+    # columns of each row are windows that wrap around the plane's edge, and are dropped
+    return total.reshape(*total.shape[:2], oh, row)[..., :ow]
+
+
+def _shifted(
+    padded: NDArray[np.floating], g: Conv2dGeometry, i: int, j: int, positions: int
+) -> NDArray[np.floating]:
+    """What tap ``(i, j)`` sees from every window: ``(G', C_in/G, positions)``."""
+    (dh, dw), (sh, sw), (oh, ow) = g.dilation, g.stride, g.out_size
+    if g.stride == (1, 1):
+        # Flatten each padded plane (rows one after another): the window at (oy, ox) starts
+        # at oy·Wp + ox, so moving every window i·dh rows down and j·dw columns right is
+        # sliding the whole line by i·dh·Wp + j·dw. A slice, not a copy.
+        flat = padded.reshape(*padded.shape[:2], -1)  # (G', C_in/G, Hp·Wp)
+        start = i * dh * padded.shape[-1] + j * dw
+        return flat[..., start : start + positions]
+    # strided windows skip rows and columns: no single slice of the line holds them
+    view = padded[
+        ..., i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw
+    ]
+    return view.reshape(*padded.shape[:2], oh * ow)  # (G', C_in/G, oh, ow) → (.., oh·ow), a copy
+
+
+def _row_length(padded: NDArray[np.floating], g: Conv2dGeometry) -> int:
+    """Distance between output rows in a shifted line: the padded width at stride 1."""
+    return padded.shape[-1] if g.stride == (1, 1) else g.out_size[1]
+
+
+def _groups_per_block(g: Conv2dGeometry, itemsize: int) -> int:
+    """Groups per block so that a block's padded input, sum and scratch fit the budget."""
+    (hp, wp), (oh, _) = g.padded_size, g.out_size
+    per_group = (g.in_per_group * hp * wp + 2 * g.out_per_group * oh * wp) * itemsize
+    return max(1, min(g.groups, BLOCK_BUDGET // per_group))
