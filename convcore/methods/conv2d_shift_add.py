@@ -40,9 +40,10 @@ from numpy.typing import NDArray
 
 from convcore.geometry import Conv2dGeometry
 
-#: Bytes of one block (padded input, sum and scratch) of a few groups of one sample.
-#: About half an L2 cache, so that all ``kH·kW`` passes over the block hit the cache.
-BLOCK_BUDGET = 2**19
+#: Bytes of one block (padded input, sum and scratch): a few samples, or a few groups of
+#: one sample. Measured, not derived: smaller blocks that stay in L2 lose more to the
+#: per-call overhead of the ``2·kH·kW`` numpy calls per block than they gain in cache hits.
+BLOCK_BUDGET = 2**22
 
 
 def conv2d_shift_add(
@@ -55,59 +56,62 @@ def conv2d_shift_add(
     # (C_out, C_in/G, kH, kW) → (G, C_out/G, C_in/G, kH, kW)
     kernels = weight.reshape(g.groups, g.out_per_group, g.in_per_group, *g.kernel)
     out = np.empty((n, g.groups, g.out_per_group, oh, ow), dtype=x.dtype)
-    step = _groups_per_block(g, x.itemsize)
-    for sample in range(n):
-        for first in range(0, g.groups, step):
-            block = slice(first, first + step)
-            out[sample, block] = _sum_of_shifted_copies(groups_in[sample, block], kernels[block], g)
+    samples, groups = _block_shape(n, g, x.itemsize)
+    for start in range(0, n, samples):
+        for first in range(0, g.groups, groups):
+            block = (slice(start, start + samples), slice(first, first + groups))
+            out[block] = _sum_of_shifted_copies(groups_in[block], kernels[block[1]], g)
     return out.reshape(n, g.out_channels, oh, ow)  # (N, G, C_out/G, oh, ow) → (N, C_out, oh, ow)
 
 
 def _sum_of_shifted_copies(
     x: NDArray[np.floating], kernels: NDArray[np.floating], g: Conv2dGeometry
 ) -> NDArray[np.floating]:
-    """One block: ``x`` ``(G', C_in/G, H, W)``, kernels ``(G', C_out/G, C_in/G, kH, kW)``.
+    """One block: ``x`` ``(N', G', C_in/G, H, W)``, kernels ``(G', C_out/G, C_in/G, kH, kW)``.
 
-    Returns ``(G', C_out/G, H_out, W_out)``.
+    Returns ``(N', G', C_out/G, H_out, W_out)``.
     """
-    padded = g.pad(x)  # (G', C_in/G, Hp, Wp)
+    padded = g.pad(x)  # (N', G', C_in/G, Hp, Wp)
     (kh, kw), (oh, ow) = g.kernel, g.out_size
     row = _row_length(padded, g)
     positions = (oh - 1) * row + ow  # output cells, as one line with rows `row` apart
     # a group with one input channel has (C_out/G × 1) · (1 × P) products: outer products,
     # which a broadcast multiply computes without the overhead of a matrix product per group
     mix = np.multiply if g.in_per_group == 1 else np.matmul
-    total = np.empty((*kernels.shape[:2], oh * row), dtype=x.dtype)  # (G', C_out/G, oh·row)
-    scratch = np.empty((*kernels.shape[:2], positions), dtype=x.dtype)
+    lines = (*x.shape[:2], kernels.shape[1])  # (N', G', C_out/G)
+    total = np.empty((*lines, oh * row), dtype=x.dtype)
+    scratch = np.empty((*lines, positions), dtype=x.dtype)
     total_line = total[..., :positions]
     for i in range(kh):
         for j in range(kw):
             term = total_line if i == j == 0 else scratch
+            # (G', C_out/G, C_in/G) mixes (N', G', C_in/G, P) into (N', G', C_out/G, P)
             mix(kernels[..., i, j], _shifted(padded, g, i, j, positions), out=term)
             if term is scratch:
                 total_line += scratch
-    # (G', C_out/G, oh·row) → (G', C_out/G, oh, row): at stride 1 the last row − W_out
-    # columns of each row are windows that wrap around the plane's edge, and are dropped
-    return total.reshape(*total.shape[:2], oh, row)[..., :ow]
+    # (…, oh·row) → (…, oh, row): at stride 1 the last row − W_out columns of each row
+    # are windows that wrap around the plane's edge, and are dropped
+    return total.reshape(*lines, oh, row)[..., :ow]
 
 
 def _shifted(
     padded: NDArray[np.floating], g: Conv2dGeometry, i: int, j: int, positions: int
 ) -> NDArray[np.floating]:
-    """What tap ``(i, j)`` sees from every window: ``(G', C_in/G, positions)``."""
+    """What tap ``(i, j)`` sees from every window: ``(N', G', C_in/G, positions)``."""
     (dh, dw), (sh, sw), (oh, ow) = g.dilation, g.stride, g.out_size
+    planes = padded.shape[:-2]
     if g.stride == (1, 1):
         # Flatten each padded plane (rows one after another): the window at (oy, ox) starts
         # at oy·Wp + ox, so moving every window i·dh rows down and j·dw columns right is
         # sliding the whole line by i·dh·Wp + j·dw. A slice, not a copy.
-        flat = padded.reshape(*padded.shape[:2], -1)  # (G', C_in/G, Hp·Wp)
+        flat = padded.reshape(*planes, -1)  # (…, Hp·Wp)
         start = i * dh * padded.shape[-1] + j * dw
         return flat[..., start : start + positions]
     # strided windows skip rows and columns: no single slice of the line holds them
     view = padded[
         ..., i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw
     ]
-    return view.reshape(*padded.shape[:2], oh * ow)  # (G', C_in/G, oh, ow) → (.., oh·ow), a copy
+    return view.reshape(*planes, oh * ow)  # (…, oh, ow) → (…, oh·ow): a copy
 
 
 def _row_length(padded: NDArray[np.floating], g: Conv2dGeometry) -> int:
@@ -115,8 +119,14 @@ def _row_length(padded: NDArray[np.floating], g: Conv2dGeometry) -> int:
     return padded.shape[-1] if g.stride == (1, 1) else g.out_size[1]
 
 
-def _groups_per_block(g: Conv2dGeometry, itemsize: int) -> int:
-    """Groups per block so that a block's padded input, sum and scratch fit the budget."""
+def _block_shape(n: int, g: Conv2dGeometry, itemsize: int) -> tuple[int, int]:
+    """(samples, groups) per block so that a block's input, sum and scratch fit the budget.
+
+    Whole samples when one fits (fewer, larger numpy calls), else groups of one sample.
+    """
     (hp, wp), (oh, _) = g.padded_size, g.out_size
     per_group = (g.in_per_group * hp * wp + 2 * g.out_per_group * oh * wp) * itemsize
-    return max(1, min(g.groups, BLOCK_BUDGET // per_group))
+    per_sample = g.groups * per_group
+    if per_sample <= BLOCK_BUDGET:
+        return max(1, min(n, BLOCK_BUDGET // per_sample)), g.groups
+    return 1, max(1, BLOCK_BUDGET // per_group)

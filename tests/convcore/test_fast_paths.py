@@ -75,7 +75,7 @@ def test_pools_in_blocks_match_torch(
     assert_allclose(cc.avg_pool2d(x, **avg), reference.avg_pool2d(x, **avg), rtol=1e-12)
 
 
-@pytest.mark.parametrize("budget", [1, 2 * 10 * 10 * 8 * 3])  # one group per block; a few
+@pytest.mark.parametrize("budget", [1, 6000, 10**6])  # a group; a few groups; 2 samples
 @pytest.mark.parametrize(
     ("w_shape", "kwargs"),
     [
