@@ -51,36 +51,49 @@ def conv2d_shift_add(
 ) -> NDArray[np.floating]:
     """Add up ``weight[:, :, i, j]`` times the input shifted by tap ``(i, j)``; no bias."""
     n, (oh, ow) = x.shape[0], g.out_size
-    # (N, C_in, H, W) → (N, G, C_in/G, H, W): each group is convolved on its own
-    groups_in = x.reshape(n, g.groups, g.in_per_group, *g.in_size)
+    # (N, C_in, Hp, Wp) → (N, G, C_in/G, Hp, Wp): each group is convolved on its own
+    padded = g.pad(x).reshape(n, g.groups, g.in_per_group, *g.padded_size)
     # (C_out, C_in/G, kH, kW) → (G, C_out/G, C_in/G, kH, kW)
     kernels = weight.reshape(g.groups, g.out_per_group, g.in_per_group, *g.kernel)
     out = np.empty((n, g.groups, g.out_per_group, oh, ow), dtype=x.dtype)
     samples, groups = _block_shape(n, g, x.itemsize)
+    # the running sum and the scratch for one block, reused by every block
+    row = _row_length(g)
+    total = np.empty((samples, groups, g.out_per_group, oh * row), dtype=x.dtype)
+    scratch = np.empty((samples, groups, g.out_per_group, (oh - 1) * row + ow), dtype=x.dtype)
     for start in range(0, n, samples):
+        stop = min(n, start + samples)
         for first in range(0, g.groups, groups):
-            block = (slice(start, start + samples), slice(first, first + groups))
-            out[block] = _sum_of_shifted_copies(groups_in[block], kernels[block[1]], g)
+            last = min(g.groups, first + groups)
+            out[start:stop, first:last] = _sum_of_shifted_copies(
+                padded[start:stop, first:last],
+                kernels[first:last],
+                g,
+                total[: stop - start, : last - first],
+                scratch[: stop - start, : last - first],
+            )
     return out.reshape(n, g.out_channels, oh, ow)  # (N, G, C_out/G, oh, ow) → (N, C_out, oh, ow)
 
 
 def _sum_of_shifted_copies(
-    x: NDArray[np.floating], kernels: NDArray[np.floating], g: Conv2dGeometry
+    padded: NDArray[np.floating],
+    kernels: NDArray[np.floating],
+    g: Conv2dGeometry,
+    total: NDArray[np.floating],
+    scratch: NDArray[np.floating],
 ) -> NDArray[np.floating]:
-    """One block: ``x`` ``(N', G', C_in/G, H, W)``, kernels ``(G', C_out/G, C_in/G, kH, kW)``.
+    """One block of samples and groups: the sum over the taps, built in ``total``.
 
-    Returns ``(N', G', C_out/G, H_out, W_out)``.
+    ``padded`` is ``(N', G', C_in/G, Hp, Wp)``, ``kernels`` ``(G', C_out/G, C_in/G, kH, kW)``;
+    ``total`` ``(N', G', C_out/G, H_out·row)`` and ``scratch`` ``(N', G', C_out/G, P)``,
+    where output rows lie ``row`` apart on a line of ``P`` cells. Returns
+    ``(N', G', C_out/G, H_out, W_out)``, a view of ``total``.
     """
-    padded = g.pad(x)  # (N', G', C_in/G, Hp, Wp)
     (kh, kw), (oh, ow) = g.kernel, g.out_size
-    row = _row_length(padded, g)
-    positions = (oh - 1) * row + ow  # output cells, as one line with rows `row` apart
+    positions = scratch.shape[-1]
     # a group with one input channel has (C_out/G × 1) · (1 × P) products: outer products,
     # which a broadcast multiply computes without the overhead of a matrix product per group
     mix = np.multiply if g.in_per_group == 1 else np.matmul
-    lines = (*x.shape[:2], kernels.shape[1])  # (N', G', C_out/G)
-    total = np.empty((*lines, oh * row), dtype=x.dtype)
-    scratch = np.empty((*lines, positions), dtype=x.dtype)
     total_line = total[..., :positions]
     for i in range(kh):
         for j in range(kw):
@@ -91,7 +104,7 @@ def _sum_of_shifted_copies(
                 total_line += scratch
     # (…, oh·row) → (…, oh, row): at stride 1 the last row − W_out columns of each row
     # are windows that wrap around the plane's edge, and are dropped
-    return total.reshape(*lines, oh, row)[..., :ow]
+    return total.reshape(*total.shape[:-1], oh, -1)[..., :ow]
 
 
 def _shifted(
@@ -114,9 +127,9 @@ def _shifted(
     return view.reshape(*planes, oh * ow)  # (…, oh, ow) → (…, oh·ow): a copy
 
 
-def _row_length(padded: NDArray[np.floating], g: Conv2dGeometry) -> int:
+def _row_length(g: Conv2dGeometry) -> int:
     """Distance between output rows in a shifted line: the padded width at stride 1."""
-    return padded.shape[-1] if g.stride == (1, 1) else g.out_size[1]
+    return g.padded_size[1] if g.stride == (1, 1) else g.out_size[1]
 
 
 def _block_shape(n: int, g: Conv2dGeometry, itemsize: int) -> tuple[int, int]:

@@ -13,7 +13,7 @@ columns of the largest over its ``kH`` rows, so max pooling takes ``kH + kW`` pa
 views instead of ``kH·kW``. Sums add the taps one by one in row-major window order, the
 order torch adds them in, so that float32 results round as torch's do. The input is
 processed a few planes at a time, a block that stays in cache (:data:`BLOCK_BUDGET`),
-padded block by block.
+padded block by block into one reused canvas.
 
 The flat indices of the maxima cost more: a comparison and a masked write per tap (tap by
 tap, so that ties and NaNs are resolved as torch resolves them), then a gather from the
@@ -43,13 +43,13 @@ def max_pool2d_window(
     """Largest value of every window, and its flat input index if asked; ``x`` is 4-D."""
     out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
     if not return_indices:
-        for block in _blocks(x, g):
+        for block, padded in _padded_blocks(x, g, -np.inf):
             # np.maximum propagates NaN: a NaN anywhere in the window wins, as in torch
-            out[block] = _separable(np.maximum, g.pad(x[block], -np.inf), g)
+            out[block] = _separable(np.maximum, padded, g)
         return out, None
     indices = np.empty(out.shape, dtype=np.int64)
-    for block in _blocks(x, g):
-        out[block], indices[block] = _max_and_index(g.pad(x[block], -np.inf), g)
+    for block, padded in _padded_blocks(x, g, -np.inf):
+        out[block], indices[block] = _max_and_index(padded, g)
     return out, indices
 
 
@@ -62,8 +62,8 @@ def avg_pool2d_window(
     """Sum of every window divided by its cell count (or by ``divisor_override``)."""
     sums = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
     with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
-        for block in _blocks(x, g):
-            sums[block] = _reduce_all(np.add, list(_tap_views(g.pad(x[block], 0.0), g)))
+        for block, padded in _padded_blocks(x, g, 0.0):
+            sums[block] = _reduce_all(np.add, list(_tap_views(padded, g)))
     if divisor_override is not None:
         return sums / np.asarray(divisor_override, dtype=x.dtype)
     oy, ox = np.ogrid[: g.out_size[0], : g.out_size[1]]
@@ -142,11 +142,21 @@ def _tap_sources(g: Pool2dGeometry) -> NDArray[np.intp]:
     return flat.reshape(kh * kw, *g.out_size)  # (kH, kW, H_out, W_out) → (T, H_out, W_out)
 
 
-def _blocks(x: NDArray[np.floating], g: Pool2dGeometry) -> Iterator[tuple[int, slice]]:
-    """``(sample, channels)`` index of every block of whole planes within the budget."""
-    top, bottom, left, right = g.pads
-    plane = (g.in_size[0] + top + bottom) * (g.in_size[1] + left + right) * x.itemsize
-    step = max(1, BLOCK_BUDGET // plane)
+def _padded_blocks(
+    x: NDArray[np.floating], g: Pool2dGeometry, value: float
+) -> Iterator[tuple[tuple[int, slice], NDArray[np.floating]]]:
+    """Every block of whole planes of ``x``, padded with ``value``: ``(index, (C', Hp, Wp))``.
+
+    The blocks are copied one after another into the middle of one canvas whose frame
+    holds ``value`` throughout, so padding costs one copy of the input and no allocation.
+    """
+    (height, width), (top, bottom, left, right) = g.in_size, g.pads
+    padded_size = (top + height + bottom, left + width + right)
+    step = max(1, min(x.shape[1], BLOCK_BUDGET // (padded_size[0] * padded_size[1] * x.itemsize)))
+    canvas = np.full((step, *padded_size), value, dtype=x.dtype)
     for sample in range(x.shape[0]):
         for first in range(0, x.shape[1], step):
-            yield sample, slice(first, first + step)
+            planes = x[sample, first : first + step]  # (C', H, W)
+            padded = canvas[: len(planes)]
+            padded[:, top : top + height, left : left + width] = planes
+            yield (sample, slice(first, first + step)), padded
