@@ -20,17 +20,22 @@ by a ``(C_out/G, C_in/G)`` slice of the weight. The picture explains the special
 Notes
 -----
 The multiply-adds are those of the definition, ``N·C_out·H_out·W_out·(C_in/G)·kH·kW``,
-done as ``kH·kW`` small matrix products (plain products when a group has one input
-channel) instead of im2col's single large one, and no columns are built: at stride 1 a
-shifted copy is a view of the padded input (see :func:`_shifted`), so the extra memory is
-one output-sized accumulator and one scratch buffer per block. Each tap costs two passes
-over the block's output (multiply into the scratch, add into the sum): the input and
-output are processed a few groups of one sample at a time, a block small enough
-(:data:`BLOCK_BUDGET`) to stay in cache across all the taps. That is what makes this the
-fast method for depthwise layers, where im2col would copy every input value ``kH·kW``
-times to do ``kH·kW`` multiply-adds with it. On dense layers the ``kH·kW`` products with
-``C_in/G`` terms each use the BLAS less well than im2col's one product with
-``C_in/G·kH·kW`` terms.
+done as ``kH·kW`` matrix products with ``C_in/G`` terms each (plain products when a group
+has one input channel) instead of im2col's one product with ``C_in/G·kH·kW`` terms.
+
+At stride 1 no column is built: a shifted copy is a slice of the flattened padded input
+(see :func:`_shifted`), read in place, which is what makes this method faster than im2col
+on dense stride-1 layers, where im2col copies every input value ``kH·kW`` times. Each tap
+then costs one pass over the output to add its product into the sum, ``kH·kW − 1`` passes
+in all; the extra memory is one output-sized sum and one scratch buffer per block of a
+few samples (or a few groups of one sample, :data:`BLOCK_BUDGET`). A depthwise tap is
+one multiply and one add per output value: two passes over memory per tap, where a
+compiled kernel keeps all ``kH·kW`` taps in registers and makes one.
+
+Under a stride the windows skip rows and columns, no slice holds them, and every tap
+copies its shifted input: few input channels per group (an RGB stem, ``C_in = 3``) make
+this the slowest fast method, ``kH·kW`` thin products each writing the whole output.
+Small layers pay for the ``2·kH·kW`` numpy calls, about twice im2col's ``kH·kW + 1``.
 """
 
 from __future__ import annotations
