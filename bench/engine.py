@@ -10,11 +10,17 @@ torch; each keeps its best time over the rounds. The Markdown table gives torch'
 ours, and the ratio torch time / our time (above 1: faster than torch), with the floor the
 design sets for the op's fastest method; a closing table picks the fastest method per case.
 Both libraries get the same arrays, float32 unless ``--dtype float64``.
+
+On a machine other processes keep busy, two-thread wall times say little: torch's worker
+threads wait for each other whenever one is descheduled. ``--threads 1 --clock cpu``
+compares the CPU time each call spends on this one thread instead, which that load does
+not inflate (it still shares caches and memory bandwidth).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,14 +194,16 @@ def check_agree(ours: Any, theirs: Any) -> None:
         np.testing.assert_allclose(mine, theirs_np, rtol=1e-3, atol=1e-3)
 
 
-def bench_case(case: Case, dtype: type, repeats: int) -> dict[str, float]:
+def bench_case(
+    case: Case, dtype: type, repeats: int, clock: Callable[[], float]
+) -> dict[str, float]:
     """Best seconds of torch and of each method, interleaved."""
     run_torch, run_ours = calls(case, dtype)
     fns: dict[str, Callable[[], Any]] = {"torch": run_torch}
     for method in case.method_names():
         check_agree(run_ours(method), run_torch())
         fns[method] = lambda method=method: run_ours(method)
-    return best_seconds_interleaved(fns, repeats)
+    return best_seconds_interleaved(fns, repeats, clock=clock)
 
 
 def rows_for(case: Case, best: dict[str, float]) -> tuple[list[list[str]], list[str]]:
@@ -219,15 +227,27 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="rounds; best of them counts")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--only", default="", help="run the cases whose name contains this")
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="cpu: this thread's CPU time, immune to other processes' load (--threads 1 only)",
+    )
     args = parser.parse_args()
+    if args.clock == "cpu" and args.threads != 1:
+        parser.error("--clock cpu measures one thread: use it with --threads 1")
+    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
     _limits = pin_threads(args.threads)
     dtype = np.dtype(args.dtype).type
     print(describe_machine(args.threads))
-    print(f"{args.dtype}; best of {args.repeats} interleaved rounds after one warm-up\n")
+    print(
+        f"{args.dtype}; best of {args.repeats} interleaved rounds after one warm-up; "
+        f"{'CPU time of this thread' if args.clock == 'cpu' else 'wall time'}\n"
+    )
     rows, summary = [], []
     for case in CASES:
         if args.only in case.name:
-            case_rows, case_summary = rows_for(case, bench_case(case, dtype, args.repeats))
+            case_rows, case_summary = rows_for(case, bench_case(case, dtype, args.repeats, clock))
             rows += case_rows
             summary.append(case_summary)
     header = ["op", "case", "method", "torch ms", "ours ms", "torch / ours"]
