@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 import convcore as cc
+from bench.bounds import BOUNDS
 from bench.common import best_seconds_interleaved, describe_machine, load_average, pin_threads
 from bench.common import table as markdown_table
 from convcore.geometry import resolve_padding
@@ -48,6 +49,7 @@ class Case:
     kwargs: dict[str, Any] = field(default_factory=dict)
     methods: tuple[str, ...] = ALL
     floor: float | None = None  # ratio the fastest method must reach (DESIGN §7)
+    bound: str | None = None  # the bare work that bounds the methods (bench.bounds)
 
     def method_names(self) -> tuple[str, ...]:
         """The methods to time, ``ALL`` expanded from the registry."""
@@ -60,8 +62,9 @@ MAX_3X3 = {"kernel_size": 3, "stride": 2, "padding": 1}
 
 
 def conv(name: str, x: tuple, weight: tuple, floor: float | None = None, **kwargs: Any) -> Case:
-    """A conv2d case timed with the fast methods."""
-    return Case("conv2d", name, x, weight, kwargs, FAST_CONV, floor)
+    """A conv2d case timed with the fast methods, and with the work that bounds them."""
+    bound = "passes" if kwargs.get("groups", 1) == x[1] == weight[0] else "matmul"
+    return Case("conv2d", name, x, weight, kwargs, FAST_CONV, floor, bound)
 
 
 CASES = [
@@ -206,6 +209,24 @@ def bench_case(
     return best_seconds_interleaved(fns, repeats, clock=clock)
 
 
+def bound_row(case: Case, dtype: type, repeats: int, clock: Callable[[], float]) -> list[str]:
+    """The bare work bounding the case's methods, timed beside torch: a row of the table."""
+    if case.bound is None or case.weight is None:
+        return []
+    run_torch, run_ours = calls(case, dtype)
+    out_size = run_ours(FAST_CONV[0]).shape[-2:]
+    bare = BOUNDS[case.bound](case.x, case.weight, out_size, dtype)
+    best = best_seconds_interleaved({"torch": run_torch, "bound": bare}, repeats, clock=clock)
+    t_torch, t_bound = best["torch"], best["bound"]
+    return [
+        case.name,
+        case.bound,
+        f"{t_torch * 1e3:.2f}",
+        f"{t_bound * 1e3:.2f}",
+        f"{t_torch / t_bound:.2f}",
+    ]
+
+
 def rows_for(case: Case, best: dict[str, float]) -> tuple[list[list[str]], list[str]]:
     """Rows of the full table, and the case's summary row (its fastest method)."""
     t_torch = best.pop("torch")
@@ -244,16 +265,21 @@ def main() -> None:
         f"{args.dtype}; best of {args.repeats} interleaved rounds after one warm-up; "
         f"{'CPU time of this thread' if args.clock == 'cpu' else 'wall time'}\n"
     )
-    rows, summary = [], []
+    rows, summary, bounds = [], [], []
     for case in CASES:
         if args.only in case.name:
             case_rows, case_summary = rows_for(case, bench_case(case, dtype, args.repeats, clock))
             rows += case_rows
             summary.append(case_summary)
+            if case.floor is not None or case.bound == "passes":
+                bounds.append(bound_row(case, dtype, args.repeats, clock))
     header = ["op", "case", "method", "torch ms", "ours ms", "torch / ours"]
     print(markdown_table(rows, header))
     print()
     print(markdown_table(summary, ["case", "fastest method", "torch / ours", "floor", ""]))
+    print("\nThe bare numpy work that bounds the methods (bench/bounds.py), beside torch:\n")
+    header = ["case", "bound", "torch ms", "bound ms", "torch / bound"]
+    print(markdown_table([row for row in bounds if row], header))
     print(f"\nload average at the end: {load_average()}")
 
 
