@@ -65,10 +65,10 @@ def avg_pool2d_window(
         for block, padded in _padded_blocks(x, g, 0.0):
             sums[block] = _reduce_all(np.add, list(_tap_views(padded, g)))
     if divisor_override is not None:
-        return sums / np.asarray(divisor_override, dtype=x.dtype)
+        return np.divide(sums, np.asarray(divisor_override, dtype=x.dtype), out=sums)
     oy, ox = np.ogrid[: g.out_size[0], : g.out_size[1]]
     cells = g.window_cells(oy, ox, count_include_pad)  # (H_out, W_out)
-    return sums / cells.astype(x.dtype)
+    return np.divide(sums, cells.astype(x.dtype), out=sums)
 
 
 def _separable(
@@ -153,10 +153,13 @@ def _padded_blocks(
     (height, width), (top, bottom, left, right) = g.in_size, g.pads
     padded_size = (top + height + bottom, left + width + right)
     step = max(1, min(x.shape[1], BLOCK_BUDGET // (padded_size[0] * padded_size[1] * x.itemsize)))
-    canvas = np.full((step, *padded_size), value, dtype=x.dtype)
+    canvas = np.full((step, *padded_size), value, dtype=x.dtype) if any(g.pads) else None
     for sample in range(x.shape[0]):
         for first in range(0, x.shape[1], step):
             planes = x[sample, first : first + step]  # (C', H, W)
+            if canvas is None:  # nothing to pad: the windows read the input where it is
+                yield (sample, slice(first, first + step)), planes
+                continue
             padded = canvas[: len(planes)]
             padded[:, top : top + height, left : left + width] = planes
             yield (sample, slice(first, first + step)), padded
