@@ -40,6 +40,8 @@ Small layers pay for the ``2·kH·kW`` numpy calls, about twice im2col's ``kH·k
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -56,27 +58,21 @@ def conv2d_shift_add(
 ) -> NDArray[np.floating]:
     """Add up ``weight[:, :, i, j]`` times the input shifted by tap ``(i, j)``; no bias."""
     n, (oh, ow) = x.shape[0], g.out_size
-    # (N, C_in, Hp, Wp) → (N, G, C_in/G, Hp, Wp): each group is convolved on its own
-    padded = g.pad(x).reshape(n, g.groups, g.in_per_group, *g.padded_size)
+    # (N, C_in, H, W) → (N, G, C_in/G, H, W): each group is convolved on its own
+    groups_in = x.reshape(n, g.groups, g.in_per_group, *g.in_size)
     # (C_out, C_in/G, kH, kW) → (G, C_out/G, C_in/G, kH, kW)
     kernels = weight.reshape(g.groups, g.out_per_group, g.in_per_group, *g.kernel)
     out = np.empty((n, g.groups, g.out_per_group, oh, ow), dtype=x.dtype)
-    samples, groups = _block_shape(n, g, x.itemsize)
+    shape = _block_shape(n, g, x.itemsize)
     # the running sum and the scratch for one block, reused by every block
     row = _row_length(g)
-    total = np.empty((samples, groups, g.out_per_group, oh * row), dtype=x.dtype)
-    scratch = np.empty((samples, groups, g.out_per_group, (oh - 1) * row + ow), dtype=x.dtype)
-    for start in range(0, n, samples):
-        stop = min(n, start + samples)
-        for first in range(0, g.groups, groups):
-            last = min(g.groups, first + groups)
-            out[start:stop, first:last] = _sum_of_shifted_copies(
-                padded[start:stop, first:last],
-                kernels[first:last],
-                g,
-                total[: stop - start, : last - first],
-                scratch[: stop - start, : last - first],
-            )
+    total = np.empty((*shape, g.out_per_group, oh * row), dtype=x.dtype)
+    scratch = np.empty((*shape, g.out_per_group, (oh - 1) * row + ow), dtype=x.dtype)
+    for (samples, groups), padded in _padded_blocks(groups_in, g, shape):
+        size = padded.shape[:2]
+        out[samples, groups] = _sum_of_shifted_copies(
+            padded, kernels[groups], g, total[: size[0], : size[1]], scratch[: size[0], : size[1]]
+        )
     return out.reshape(n, g.out_channels, oh, ow)  # (N, G, C_out/G, oh, ow) → (N, C_out, oh, ow)
 
 
@@ -130,6 +126,36 @@ def _shifted(
         ..., i * dh : i * dh + sh * (oh - 1) + 1 : sh, j * dw : j * dw + sw * (ow - 1) + 1 : sw
     ]
     return view.reshape(*planes, oh * ow)  # (…, oh, ow) → (…, oh·ow): a copy
+
+
+def _padded_blocks(
+    groups_in: NDArray[np.floating], g: Conv2dGeometry, shape: tuple[int, int]
+) -> Iterator[tuple[tuple[slice, slice], NDArray[np.floating]]]:
+    """Every block of ``shape`` (samples, groups) of ``groups_in``, padded, with its index.
+
+    Padding block by block keeps each block in cache for its taps. Under ``zeros`` the
+    blocks are copied into the middle of one reused canvas whose frame stays zero; without
+    padding they are used where they are.
+    """
+    n, groups = groups_in.shape[:2]
+    top, _, left, _ = g.pads
+    height, width = g.in_size
+    canvas = None
+    if g.padding_mode == "zeros":
+        canvas = np.zeros((*shape, g.in_per_group, *g.padded_size), dtype=groups_in.dtype)
+    for start in range(0, n, shape[0]):
+        for first in range(0, groups, shape[1]):
+            index = (slice(start, start + shape[0]), slice(first, first + shape[1]))
+            block = groups_in[index]  # (N', G', C_in/G, H, W)
+            if not any(g.pads):
+                yield index, block
+                continue
+            if canvas is None:
+                yield index, g.pad(block)
+                continue
+            padded = canvas[: block.shape[0], : block.shape[1]]
+            padded[..., top : top + height, left : left + width] = block
+            yield index, padded
 
 
 def _row_length(g: Conv2dGeometry) -> int:
