@@ -27,10 +27,11 @@ At stride 1 no column is built: a shifted copy is a slice of the flattened padde
 (see :func:`_shifted`), read in place, which is what makes this method faster than im2col
 on dense stride-1 layers, where im2col copies every input value ``kH·kW`` times. Each tap
 then costs one pass over the output to add its product into the sum, ``kH·kW − 1`` passes
-in all; the extra memory is one output-sized sum and one scratch buffer per block of a
-few samples (or a few groups of one sample, :data:`BLOCK_BUDGET`). A depthwise tap is
-one multiply and one add per output value: two passes over memory per tap, where a
-compiled kernel keeps all ``kH·kW`` taps in registers and makes one.
+in all. The work goes a block at a time, a few samples or a few groups of one sample
+(:data:`BLOCK_BUDGET`): the block is padded, its taps summed and the sum cropped while it
+is in cache, and the extra memory is that block's padded input, sum and scratch. A
+depthwise tap is one multiply and one add per output value: two passes over memory per
+tap, where a compiled kernel keeps all ``kH·kW`` taps in registers and makes one.
 
 Under a stride the windows skip rows and columns, no slice holds them, and every tap
 copies its shifted input: few input channels per group (an RGB stem, ``C_in = 3``) make
