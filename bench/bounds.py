@@ -33,19 +33,25 @@ def matmul(x: Shape, weight: Shape, out_size: tuple[int, int], dtype: type) -> C
 
 
 def passes(x: Shape, weight: Shape, out_size: tuple[int, int], dtype: type) -> Callable[[], object]:
-    """A depthwise layer's ``2·kH·kW`` passes (multiply, add) over each sample's output."""
+    """A depthwise layer's ``2·kH·kW`` passes (multiply, add) over each sample's output.
+
+    In blocks of planes of the size shift_add uses (input, sum and scratch within 4 MiB).
+    """
     rng = np.random.default_rng(0)
-    n, channels, taps = x[0], x[1], weight[-2] * weight[-1]
-    planes = rng.standard_normal((channels, math.prod(out_size))).astype(dtype)
-    weights = rng.standard_normal((taps, channels, 1)).astype(dtype)
+    n, channels, taps, cells = x[0], x[1], weight[-2] * weight[-1], math.prod(out_size)
+    block = max(1, min(channels, 2**22 // (3 * cells * np.dtype(dtype).itemsize)))
+    planes = rng.standard_normal((block, cells)).astype(dtype)
+    weights = rng.standard_normal((taps, block, 1)).astype(dtype)
     total, scratch = np.empty_like(planes), np.empty_like(planes)
 
     def run() -> None:
         for _ in range(n):
-            np.multiply(planes, weights[0], out=total)
-            for tap in range(1, taps):
-                np.multiply(planes, weights[tap], out=scratch)
-                np.add(total, scratch, out=total)
+            for first in range(0, channels, block):
+                size = min(block, channels - first)
+                np.multiply(planes[:size], weights[0, :size], out=total[:size])
+                for tap in range(1, taps):
+                    np.multiply(planes[:size], weights[tap, :size], out=scratch[:size])
+                    np.add(total[:size], scratch[:size], out=total[:size])
 
     return run
 
