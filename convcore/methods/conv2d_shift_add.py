@@ -104,8 +104,8 @@ def _sum_of_shifted_copies(
             mix(kernels[..., i, j], _shifted(padded, g, i, j, positions), out=term)
             if term is scratch:
                 total_line += scratch
-    # (…, oh·row) → (…, oh, row): at stride 1 the last row − W_out columns of each row
-    # are windows that wrap around the plane's edge, and are dropped
+    # (…, oh·row) → (…, oh, row): at stride 1 a row of the line has Wp cells, and the last
+    # Wp − W_out are windows that run off the plane's right edge into the next row: dropped
     return total.reshape(*total.shape[:-1], oh, -1)[..., :ow]
 
 
@@ -142,7 +142,7 @@ def _padded_blocks(
     top, _, left, _ = g.pads
     height, width = g.in_size
     canvas = None
-    if g.padding_mode == "zeros":
+    if g.padding_mode == "zeros" and any(g.pads):
         canvas = np.zeros((*shape, g.in_per_group, *g.padded_size), dtype=groups_in.dtype)
     for start in range(0, n, shape[0]):
         for first in range(0, groups, shape[1]):
