@@ -44,8 +44,9 @@ def conv2d(
     padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}
         What the padding cells hold, as in ``torch.nn.Conv2d``.
     method : str
-        A conv2d method from :data:`convcore.registry.METHODS`: 'loop', 'im2col'
-        (default, fast) or 'kernel_matrix'.
+        Any conv2d method of :data:`convcore.registry.METHODS` (``cc.METHODS["conv2d"]``
+        names each with a one-line summary); 'im2col' by default, the fastest on most
+        layers.
 
     Returns
     -------

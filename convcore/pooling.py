@@ -223,7 +223,7 @@ def max_pool2d(
     x, restore = batch_pool_input(input, "max_pool2d")
     run = get_method("max_pool2d", method).run
     geometry = pool2d_geometry(x.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
-    out, indices = run(x, geometry)
+    out, indices = run(x, geometry, return_indices)
     if return_indices:
         return restore(out), restore(indices)
     return restore(out)

@@ -10,6 +10,7 @@ from convcore.errors import ConvcoreError
 from convcore.methods.conv2d_im2col import conv2d_im2col
 from convcore.methods.conv2d_kernel_matrix import conv2d_kernel_matrix
 from convcore.methods.conv2d_loop import conv2d_loop
+from convcore.methods.conv2d_shift_add import conv2d_shift_add
 from convcore.methods.pool_loop import avg_pool2d_loop, max_pool2d_loop
 from convcore.methods.pool_window import avg_pool2d_window, max_pool2d_window
 from convcore.methods.transpose_col2im import conv_transpose2d_col2im
@@ -48,6 +49,12 @@ METHODS: dict[str, dict[str, Method]] = _table(
         "kernel_matrix",
         "Unroll the kernel into a matrix and multiply the flattened input.",
         conv2d_kernel_matrix,
+    ),
+    Method(
+        "conv2d",
+        "shift_add",
+        "Add up, tap by tap, the input shifted under that tap times its weight.",
+        conv2d_shift_add,
     ),
     Method(
         "conv_transpose2d",

@@ -80,6 +80,14 @@ def windows_to_columns(
     """im2col of an already padded ``(N, C, Hp, Wp)`` array → ``(N, C·kH·kW, H_out·W_out)``.
 
     ``buffer``, when given, is reused for the columns (it must hold at least that many values).
+
+    Notes
+    -----
+    One copy per tap: tap ``(i, j)`` of every window is the padded input shifted by
+    ``(i·dh, j·dw)`` and subsampled by the stride. A subsampled copy reads rows with gaps,
+    which numpy does several times slower than a contiguous one, so under a stride the
+    input is first split into its phases (the rows ``≡ a mod sh`` and columns ``≡ b mod sw``,
+    one strided pass over the input in all), in which every tap is a plain window.
     """
     n, c = padded.shape[:2]
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_size
@@ -88,12 +96,15 @@ def windows_to_columns(
         cols = np.empty(shape, dtype=padded.dtype)
     else:
         cols = buffer.ravel()[: int(np.prod(shape))].reshape(shape)  # (N, C, kH, kW, H_out, W_out)
+    phases = {(0, 0): padded} if (sh, sw) == (1, 1) else {}
     for i in range(kh):
         for j in range(kw):
             top, left = i * dh, j * dw
-            cols[:, :, i, j] = padded[
-                :, :, top : top + sh * (oh - 1) + 1 : sh, left : left + sw * (ow - 1) + 1 : sw
-            ]
+            phase = (top % sh, left % sw)
+            if phase not in phases:  # (N, C, ⌈(Hp − a)/sh⌉, ⌈(Wp − b)/sw⌉), a copy
+                phases[phase] = padded[:, :, phase[0] :: sh, phase[1] :: sw].copy()
+            row, col = top // sh, left // sw  # where the tap's window starts in its phase
+            cols[:, :, i, j] = phases[phase][:, :, row : row + oh, col : col + ow]
     return cols.reshape(n, c * kh * kw, oh * ow)  # (N, C·kH·kW, L)
 
 
