@@ -68,3 +68,23 @@ def check_bias(
             f"bias must be 1-D with {channels} values (one per output channel of weight "
             f"{shape_str(weight_shape)}), got bias of shape {shape_str(bias.shape)}"
         )
+
+
+def batch_pool_input(input: ArrayLike, op: str) -> tuple[NDArray[np.floating], Restore]:
+    """Bring the input to ``(N, C, H, W)``; return it with the function that undoes that."""
+    x = as_float_array(input, "input")
+    if x.ndim not in (2, 3, 4):
+        raise ConvcoreError(
+            f"{op} expects input (N, C, H, W), (C, H, W) or (H, W), "
+            f"got input of shape {shape_str(x.shape)}"
+        )
+    if 0 in x.shape[-3:]:
+        raise ConvcoreError(
+            f"{op} needs a non-empty input (only the batch may be empty), "
+            f"got input of shape {shape_str(x.shape)}"
+        )
+    if x.ndim == 2:
+        return x[None, None], lambda out: out[0, 0]
+    if x.ndim == 3:
+        return x[None], lambda out: out[0]
+    return x, lambda out: out

@@ -14,6 +14,8 @@ from convcore.spec import PADDING_MODES
 
 Pair = tuple[int, int]
 IntOrPair = int | Sequence[int]
+#: conv2d's padding: sizes, or 'same' / 'valid'.
+Padding = IntOrPair | str
 
 
 def as_int(value: Any, name: str) -> int:

@@ -7,11 +7,13 @@ window positions in row-major order, so ``unfold(x)[n, c*kh*kw + i*kw + j, oy*ow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.errors import ConvcoreError
-from convcore.padding import pad2d
+from convcore.geometry import Conv2dGeometry
 from convcore.params import (
     IntOrPair,
     Pair,
@@ -58,15 +60,50 @@ def unfold(
            [4., 5., 7., 8.]])
     """
     x = as_float_array(input, "input")
-    if x.ndim not in (3, 4):
-        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {shape_str(x.shape)}")
-    _check_nonempty(x, 4, "unfold")
-    kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
+    g = unfold_geometry(x.shape, kernel_size, dilation, padding, stride)
     batched = x if x.ndim == 4 else x[None]
-    out_size = _blocks(batched.shape[-2:], kernel, dil, pad, step)
-    padded = pad2d(batched, (pad[0], pad[0], pad[1], pad[1]), "zeros")
-    cols = windows_to_columns(padded, kernel, step, dil, out_size)
+    cols = windows_to_columns(g.pad(batched), g.kernel, g.stride, g.dilation, g.out_size)
     return cols if x.ndim == 4 else cols[0]
+
+
+def unfold_geometry(
+    input_shape: Sequence[int],
+    kernel_size: IntOrPair,
+    dilation: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    stride: IntOrPair = 1,
+) -> Conv2dGeometry:
+    """The windows :func:`unfold` extracts, checked as ``F.unfold`` checks them, from shapes.
+
+    They are the windows of a conv2d with zero padding and one output channel, so the
+    result is that :class:`~convcore.geometry.Conv2dGeometry`: ``column_elements`` is the
+    size of the result, ``out_size`` the window positions per axis.
+
+    Examples
+    --------
+    >>> g = unfold_geometry((2, 3, 4, 5), 2)
+    >>> g.out_size, g.column_elements
+    ((3, 4), 288)
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) not in (3, 4):
+        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {shape_str(shape)}")
+    _check_nonempty(shape, 4, "unfold")
+    kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
+    batched = shape if len(shape) == 4 else (1, *shape)
+    _blocks(batched[-2:], kernel, dil, pad, step)  # raises when no window fits
+    return Conv2dGeometry(
+        in_channels=batched[1],
+        out_channels=1,
+        groups=1,
+        in_size=(batched[2], batched[3]),
+        kernel=kernel,
+        stride=step,
+        dilation=dil,
+        pads=(pad[0], pad[0], pad[1], pad[1]),
+        padding_mode="zeros",
+        batch=batched[0],
+    )
 
 
 def windows_to_columns(
@@ -154,7 +191,7 @@ def fold(
     cols = as_float_array(input, "input")
     if cols.ndim not in (2, 3):
         raise ConvcoreError(f"fold expects a 2-D or 3-D input, got shape {shape_str(cols.shape)}")
-    _check_nonempty(cols, 3, "fold")
+    _check_nonempty(cols.shape, 3, "fold")
     size = positive_pair(output_size, "output_size", single=False)
     kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
     batched = cols if cols.ndim == 3 else cols[None]
@@ -191,13 +228,13 @@ def _sizes(
     )
 
 
-def _check_nonempty(x: NDArray[np.floating], batched_ndim: int, op: str) -> None:
+def _check_nonempty(shape: tuple[int, ...], batched_ndim: int, op: str) -> None:
     """Only the batch axis of a batched input may be empty, as torch requires."""
-    inner = x.shape[1:] if x.ndim == batched_ndim else x.shape
+    inner = shape[1:] if len(shape) == batched_ndim else shape
     if 0 in inner:
         raise ConvcoreError(
             f"{op} needs non-empty dimensions (only the batch may be empty), "
-            f"got input of shape {shape_str(x.shape)}"
+            f"got input of shape {shape_str(shape)}"
         )
 
 

@@ -1,4 +1,4 @@
-"""What every tracer shares: numbering steps, checking step numbers, the caller's layout."""
+"""What every tracer shares: numbering steps, checking step numbers."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convcore.errors import ConvcoreError
-from convcore.layout import Restore
 from convcore.params import as_int
 from convcore.trace.model import TraceInfo
 
 StepT = TypeVar("StepT")
-
-_LAYOUTS = {2: "2d", 3: "unbatched", 4: "batched"}
 
 
 class Tracer(ABC, Generic[StepT]):
@@ -80,11 +77,6 @@ class Tracer(ABC, Generic[StepT]):
     @abstractmethod
     def _step(self, t: int, index: tuple[int, ...]) -> StepT:
         """Build step ``t`` explaining ``index``."""
-
-
-def layout_of(restore: Restore) -> str:
-    """'batched', 'unbatched' or '2d': what ``restore`` (from ``batch_conv_args``) keeps."""
-    return _LAYOUTS[restore(np.zeros((1, 1, 1, 1))).ndim]
 
 
 def bias_tuple(bias: NDArray[np.floating] | None) -> tuple[float, ...] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from convcore.errors import ConvcoreError
 from convcore.padding import check_pad_fits, pad2d, source_map
 from convcore.params import (
     IntOrPair,
+    Padding,
     Pair,
     as_int,
     as_pair,
@@ -21,14 +23,14 @@ from convcore.params import (
 )
 from convcore.shapes import conv_output_size, dilated_extent, same_padding
 
-Padding = IntOrPair | str
-
 
 @dataclass(frozen=True)
 class Conv2dGeometry:
     """Everything about a conv2d call except the numbers in the arrays.
 
-    ``pads`` is ``(top, bottom, left, right)``; ``in_size`` is the unpadded ``(H, W)``.
+    ``pads`` is ``(top, bottom, left, right)``; ``in_size`` is the unpadded ``(H, W)``;
+    ``batch`` is N. The cost figures a caller compares with its limits (multiply-adds, the
+    padded input, the kernel matrix, a trace's steps) are properties, worked out here once.
     """
 
     in_channels: int
@@ -40,6 +42,7 @@ class Conv2dGeometry:
     dilation: Pair
     pads: tuple[int, int, int, int]
     padding_mode: str
+    batch: int = 1
 
     @property
     def padded_size(self) -> Pair:
@@ -69,6 +72,67 @@ class Conv2dGeometry:
     def out_per_group(self) -> int:
         """Output channels each group produces."""
         return self.out_channels // self.groups
+
+    @property
+    def out_shape(self) -> tuple[int, int, int, int]:
+        """(N, C_out, H_out, W_out)."""
+        return (self.batch, self.out_channels, *self.out_size)
+
+    # --- cost figures ----------------------------------------------------------------------
+
+    @property
+    def windows(self) -> int:
+        """Output values, one window each: ``N·C_out·H_out·W_out``."""
+        return math.prod(self.out_shape)
+
+    @property
+    def window_taps(self) -> int:
+        """Products one output value sums: ``C_in/groups·kH·kW``."""
+        return self.in_per_group * self.kernel[0] * self.kernel[1]
+
+    @property
+    def multiply_adds(self) -> int:
+        """Multiply-adds of the whole convolution (bias not counted).
+
+        >>> conv2d_geometry((2, 4, 5, 5), (6, 2, 3, 3), groups=2).multiply_adds
+        1944
+        """
+        return self.windows * self.window_taps
+
+    @property
+    def padded_elements(self) -> int:
+        """Values of the padded input every method builds: ``N·C_in·H_pad·W_pad``."""
+        return self.batch * self.in_channels * math.prod(self.padded_size)
+
+    @property
+    def column_elements(self) -> int:
+        """Values of the im2col matrix of the whole batch: ``N·C_in·kH·kW·H_out·W_out``."""
+        return self.batch * self.in_channels * math.prod(self.kernel) * math.prod(self.out_size)
+
+    @property
+    def matrix_shape(self) -> Pair:
+        """``(C_out·H_out·W_out, C_in·H·W)``: the unrolled kernel matrix."""
+        return (
+            self.out_channels * math.prod(self.out_size),
+            self.in_channels * math.prod(self.in_size),
+        )
+
+    @property
+    def matrix_entries(self) -> int:
+        """Entries of the unrolled kernel matrix (a ``kernel_matrix`` method builds it)."""
+        return math.prod(self.matrix_shape)
+
+    @property
+    def work(self) -> int:
+        """What the numpy part of any method costs: multiply-adds or values padded, the more."""
+        return max(self.multiply_adds, self.padded_elements)
+
+    def trace_size(self, view: str = "output") -> Pair:
+        """(steps, taps per step) of a step trace: one step per output value."""
+        del view  # conv2d traces have one view
+        return self.windows, self.window_taps
+
+    # --- arrays ------------------------------------------------------------------------------
 
     def pad(self, x: NDArray[np.floating]) -> NDArray[np.floating]:
         """Pad the spatial axes of ``x`` with this geometry's padding and mode."""
@@ -153,6 +217,7 @@ def conv2d_geometry(
         dilation=dilation,
         pads=pads,
         padding_mode=padding_mode,
+        batch=int(input_shape[0]),
     )
     check_pad_fits(height, pads[0], pads[1], padding_mode, "height")
     check_pad_fits(width, pads[2], pads[3], padding_mode, "width")
