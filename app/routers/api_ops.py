@@ -50,7 +50,7 @@ async def conv2d(
 
 
 def _conv2d(body: Conv2dRequest, plan: Plan) -> OpResponse:
-    return _convolution("conv2d", body, plans.run_conv2d(plan, body.method))
+    return _convolution("conv2d", body, plan.run(body.method))
 
 
 @router.post("/conv_transpose2d", response_model=OpResponse, summary="2-D transposed convolution")
@@ -66,7 +66,7 @@ async def conv_transpose2d(
 
 
 def _conv_transpose2d(body: ConvTranspose2dRequest, plan: Plan) -> OpResponse:
-    return _convolution("conv_transpose2d", body, plans.run_conv_transpose2d(plan, body.method))
+    return _convolution("conv_transpose2d", body, plan.run(body.method))
 
 
 def _convolution(
@@ -101,13 +101,13 @@ async def max_pool2d(
 ) -> Response:
     """``F.max_pool2d``; with ``return_indices`` also where each maximum came from."""
     cc.get_method("max_pool2d", body.method)
-    plan = plans.plan_pool(body, settings)
+    plan = plans.plan_pool(body, settings, body.method)
     return await run_sized(plan, settings, _max_pool2d, body)
 
 
-def _max_pool2d(body: MaxPool2dRequest, _: Plan) -> OpResponse:
+def _max_pool2d(body: MaxPool2dRequest, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    result = cc.max_pool2d(body.input, **kwargs, method=body.method)
+    result = plan.run(body.method)
     out, indices = result if isinstance(result, tuple) else (result, None)
     verdict = verify("max_pool2d", result, body.input, **kwargs) if body.verify else None
     code = codegen.pytorch_code("max_pool2d", kwargs, input_ndim=body.input.ndim)
@@ -121,13 +121,13 @@ async def avg_pool2d(
 ) -> Response:
     """``F.avg_pool2d``: window means, padding counted unless count_include_pad is false."""
     cc.get_method("avg_pool2d", body.method)
-    plan = plans.plan_pool(body, settings)
+    plan = plans.plan_pool(body, settings, body.method)
     return await run_sized(plan, settings, _avg_pool2d, body)
 
 
-def _avg_pool2d(body: AvgPool2dRequest, _: Plan) -> OpResponse:
+def _avg_pool2d(body: AvgPool2dRequest, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    out = finite("output", cc.avg_pool2d(body.input, **kwargs, method=body.method))
+    out = finite("output", plan.run(body.method))
     verdict = verify("avg_pool2d", out, body.input, **kwargs) if body.verify else None
     code = codegen.pytorch_code("avg_pool2d", kwargs, input_ndim=body.input.ndim)
     return respond("avg_pool2d", body.method, out, None, verdict, code, {"x": body.input})

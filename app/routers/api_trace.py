@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
-from app import limits, plans
+from app import plans
 from app.deps import SettingsDep
 from app.routers.responses import ERRORS
 from app.schemas import examples
@@ -18,14 +18,13 @@ from app.schemas.ops import (
     TraceResponse,
     TraceWindow,
 )
-from app.settings import Settings
-from convcore.params import as_pair
 from convcore.trace import (
+    AvgPoolTracer,
+    Conv2dTracer,
+    EquivalentConvTracer,
+    MaxPoolTracer,
+    ScatterTracer,
     Tracer,
-    trace_avg_pool2d,
-    trace_conv2d,
-    trace_conv_transpose2d,
-    trace_max_pool2d,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["traces"], responses=ERRORS)
@@ -38,10 +37,9 @@ def conv2d_trace(
 ) -> TraceResponse:
     """One step per output value: the window, each tap's value × weight, the running sum,
     and the matching im2col column and kernel-matrix row."""
-    plans.plan_conv2d(body, settings)
-    tracer = trace_conv2d(body.input, body.weight, body.bias, **body.kwargs())
-    g = tracer.geometry
-    return window(tracer, body, settings, g.in_per_group * g.kernel[0] * g.kernel[1])
+    plan = plans.plan_conv2d(body, settings)
+    plans.check_trace(plan.call, body.count, "output", settings)
+    return window(Conv2dTracer(plan.call), body)
 
 
 @router.post(
@@ -57,13 +55,10 @@ def conv_transpose2d_trace(
 ) -> TraceResponse:
     """``view='scatter'``: one step per input value and the kernel it stamps;
     ``view='conv'``: one step per output value of the equivalent direct convolution."""
-    plans.plan_conv_transpose2d(body, settings)
-    tracer = trace_conv_transpose2d(
-        body.input, body.weight, body.bias, **body.kwargs(), view=body.view
-    )
-    g = tracer.geometry
-    per_group = g.out_per_group if body.view == "scatter" else g.in_per_group
-    return window(tracer, body, settings, per_group * g.kernel[0] * g.kernel[1])
+    plan = plans.plan_conv_transpose2d(body, settings)
+    plans.check_trace(plan.call, body.count, body.view, settings)
+    tracer = ScatterTracer if body.view == "scatter" else EquivalentConvTracer
+    return window(tracer(plan.call), body)
 
 
 @router.post("/max_pool2d/trace", response_model=TraceResponse, summary="max_pool2d, step by step")
@@ -72,9 +67,9 @@ def max_pool2d_trace(
     settings: SettingsDep,
 ) -> TraceResponse:
     """One step per output value: the window's taps and which one wins."""
-    plans.plan_pool(body, settings)
-    tracer = trace_max_pool2d(body.input, **body.kwargs())
-    return window(tracer, body, settings, _window_taps(body.kernel_size))
+    plan = plans.plan_pool(body, settings)
+    plans.check_trace(plan.call, body.count, "output", settings)
+    return window(MaxPoolTracer(plan.call), body)
 
 
 @router.post("/avg_pool2d/trace", response_model=TraceResponse, summary="avg_pool2d, step by step")
@@ -83,22 +78,13 @@ def avg_pool2d_trace(
     settings: SettingsDep,
 ) -> TraceResponse:
     """One step per output value: the window's taps, their sum and what it is divided by."""
-    plans.plan_pool(body, settings)
-    tracer = trace_avg_pool2d(body.input, **body.kwargs())
-    return window(tracer, body, settings, _window_taps(body.kernel_size))
+    plan = plans.plan_pool(body, settings)
+    plans.check_trace(plan.call, body.count, "output", settings)
+    return window(AvgPoolTracer(plan.call), body)
 
 
-def _window_taps(kernel_size: Any) -> int:
-    kh, kw = as_pair(kernel_size, "kernel_size")
-    return kh * kw
-
-
-def window(tracer: Tracer[Any], body: TraceWindow, settings: Settings, taps: int) -> TraceResponse:
-    """Steps ``start`` … ``start + count − 1`` (fewer at the end), within the limits."""
-    limits.check("count", "", body.count, settings.max_trace_steps, "max_trace_steps")
-    limits.check(
-        "count", f"× {taps} taps per step", body.count * taps, settings.max_elements, "max_elements"
-    )
+def window(tracer: Tracer[Any], body: TraceWindow) -> TraceResponse:
+    """Steps ``start`` … ``start + count − 1`` (fewer at the end), already within the limits."""
     # a start past the end reaches tracer.step, whose ConvcoreError names the valid range
     end = max(min(body.start + body.count, tracer.count), body.start + 1)
     steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
