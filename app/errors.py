@@ -114,7 +114,10 @@ async def _on_limit(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_convcore(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body(["body"], str(exc), "convcore_error"), status_code=422)
+    assert isinstance(exc, ConvcoreError)
+    # the first argument the error names is the one to change: point the client at it
+    loc = ["body", *exc.params[:1]]
+    return JSONResponse(error_body(loc, str(exc), "convcore_error"), status_code=422)
 
 
 async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:

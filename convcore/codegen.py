@@ -81,7 +81,12 @@ def pytorch_code(
     'out = F.max_pool2d(x, 3, stride=2, padding=1)'
     """
     if op not in SIGNATURES:
-        raise ConvcoreError(f"op must be one of {', '.join(map(repr, SIGNATURES))}, got {op!r}")
+        raise ConvcoreError(
+            "op must be one of {choices}, got {op!r}",
+            "op",
+            choices=", ".join(map(repr, SIGNATURES)),
+            op=op,
+        )
     values = dict(params)
     two_d = input_ndim == 2
     x = "x[None, None]" if two_d and op in _CONV_OPS else "x[None]" if two_d else "x"
@@ -138,13 +143,20 @@ def _pad_amounts(
     """``F.pad``'s (left, right, top, bottom) for a conv2d ``padding``."""
     if padding == "same":
         if len(kernel_shape) < 2:
-            raise ConvcoreError("padding='same' with a padding_mode needs the kernel's shape")
+            raise ConvcoreError(
+                "padding='same' with a padding_mode needs the kernel's shape",
+                ("kernel_shape", "padding"),
+            )
         dh, dw = as_pair(dilation, "dilation")
         top, bottom = same_padding(kernel_shape[-2], dh)
         left, right = same_padding(kernel_shape[-1], dw)
         return left, right, top, bottom
     if isinstance(padding, str):
-        raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        raise ConvcoreError(
+            "padding must be an int, a pair, 'same' or 'valid', got {padding!r}",
+            "padding",
+            padding=padding,
+        )
     ph, pw = as_pair(padding, "padding")
     return pw, pw, ph, ph
 

@@ -88,7 +88,9 @@ def kernel_matrix_geometry(
     if len(shape) == 2:
         shape = (1, 1, *shape)
     if len(shape) != 4:
-        raise ConvcoreError(f"weight must be 2-D or 4-D, got shape {shape_str(shape)}")
+        raise ConvcoreError(
+            "weight must be 2-D or 4-D, got shape {shape}", "weight", shape=shape_str(shape)
+        )
     height, width = positive_pair(input_size, "input_size")
     groups = as_int(groups, "groups")
     return conv2d_geometry(

@@ -21,17 +21,23 @@ Padding = IntOrPair | str
 def as_int(value: Any, name: str) -> int:
     """Return ``value`` as a Python int, or raise naming ``name``."""
     if isinstance(value, bool | np.bool_):
-        raise ConvcoreError(f"{name} must be an integer, got {value!r}")
+        raise ConvcoreError(
+            "{name} must be an integer, got {value!r}", name, name=name, value=value
+        )
     try:
         return operator.index(value)
     except TypeError:
-        raise ConvcoreError(f"{name} must be an integer, got {value!r}") from None
+        raise ConvcoreError(
+            "{name} must be an integer, got {value!r}", name, name=name, value=value
+        ) from None
 
 
 def as_bool(value: Any, name: str) -> bool:
     """Accept only Python booleans (not 1, None or numpy.bool_), as torch's parser does."""
     if not isinstance(value, bool):
-        raise ConvcoreError(f"{name} must be True or False, got {value!r}")
+        raise ConvcoreError(
+            "{name} must be True or False, got {value!r}", name, name=name, value=value
+        )
     return value
 
 
@@ -55,7 +61,10 @@ def as_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pair:
             return (items[0], items[0])
         if len(items) != 2:
             raise ConvcoreError(
-                f"{name} must be an integer or a pair of integers, got {tuple(value)!r}"
+                "{name} must be an integer or a pair of integers, got {value!r}",
+                name,
+                name=name,
+                value=tuple(value),
             )
         return (items[0], items[1])
     if isinstance(value, np.ndarray) and value.ndim == 1:
@@ -68,7 +77,9 @@ def positive_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pair:
     """A pair whose entries must be at least 1 (stride, dilation, kernel size)."""
     pair = as_pair(value, name, single=single)
     if min(pair) < 1:
-        raise ConvcoreError(f"{name} must be positive, got {name}={_show(value)}")
+        raise ConvcoreError(
+            "{name} must be positive, got {name}={value}", name, name=name, value=_show(value)
+        )
     return pair
 
 
@@ -76,7 +87,9 @@ def nonnegative_pair(value: IntOrPair, name: str, *, single: bool = True) -> Pai
     """A pair whose entries must be at least 0 (padding, output_padding)."""
     pair = as_pair(value, name, single=single)
     if min(pair) < 0:
-        raise ConvcoreError(f"{name} must not be negative, got {name}={_show(value)}")
+        raise ConvcoreError(
+            "{name} must not be negative, got {name}={value}", name, name=name, value=_show(value)
+        )
     return pair
 
 
@@ -84,7 +97,10 @@ def check_padding_mode(mode: str) -> str:
     """Return ``mode`` if it is one of torch's four padding modes."""
     if mode not in PADDING_MODES:
         raise ConvcoreError(
-            f"padding_mode must be one of {', '.join(map(repr, PADDING_MODES))}, got {mode!r}"
+            "padding_mode must be one of {choices}, got {mode!r}",
+            "padding_mode",
+            choices=", ".join(map(repr, PADDING_MODES)),
+            mode=mode,
         )
     return mode
 
@@ -94,11 +110,21 @@ def as_float_array(value: ArrayLike, name: str) -> NDArray[np.floating]:
     try:
         array = np.asarray(value)
     except (ValueError, TypeError) as err:
-        raise ConvcoreError(f"{name} is not a rectangular array of numbers: {err}") from None
+        raise ConvcoreError(
+            "{name} is not a rectangular array of numbers: {reason}",
+            name,
+            name=name,
+            reason=str(err),
+        ) from None
     if array.dtype == np.float32:
         return array
     if array.dtype.kind not in "biuf":
-        raise ConvcoreError(f"{name} must hold real numbers, got dtype {array.dtype}")
+        raise ConvcoreError(
+            "{name} must hold real numbers, got dtype {dtype}",
+            name,
+            name=name,
+            dtype=str(array.dtype),
+        )
     return array.astype(np.float64)
 
 

@@ -247,7 +247,11 @@ def check_transposed_bias(bias: NDArray[np.floating] | None, g: ConvTranspose2dG
     """Bias needs one value per output channel: ``weight.shape[1] × groups`` of them."""
     if bias is not None and bias.shape != (g.out_channels,):
         raise ConvcoreError(
-            f"bias must be 1-D with {g.out_channels} values, one per output channel "
-            f"(weight.shape[1]={g.out_per_group} × groups={g.groups}), got bias of shape "
-            f"{shape_str(bias.shape)}"
+            "bias must be 1-D with {channels} values, one per output channel "
+            "(weight.shape[1]={per_group} × groups={groups}), got bias of shape {shape}",
+            ("bias", "weight", "groups"),
+            channels=g.out_channels,
+            per_group=g.out_per_group,
+            groups=g.groups,
+            shape=shape_str(bias.shape),
         )

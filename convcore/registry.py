@@ -182,9 +182,15 @@ def get_method(op: str, name: str) -> Method:
     """
     methods = METHODS.get(op)
     if methods is None:
-        raise ConvcoreError(f"unknown operation {op!r}; known: {', '.join(METHODS)}")
+        raise ConvcoreError(
+            "unknown operation {op!r}; known: {known}", "op", op=op, known=", ".join(METHODS)
+        )
     if name not in methods:
         raise ConvcoreError(
-            f"method must be one of {', '.join(map(repr, methods))} for {op}, got {name!r}"
+            "method must be one of {choices} for {op}, got {method!r}",
+            "method",
+            choices=", ".join(map(repr, methods)),
+            op=op,
+            method=name,
         )
     return methods[name]

@@ -87,11 +87,13 @@ def unfold_geometry(
     """
     shape = tuple(int(s) for s in input_shape)
     if len(shape) not in (3, 4):
-        raise ConvcoreError(f"unfold expects a 3-D or 4-D input, got shape {shape_str(shape)}")
+        raise ConvcoreError(
+            "unfold expects a 3-D or 4-D input, got shape {shape}", "input", shape=shape_str(shape)
+        )
     _check_nonempty(shape, 4, "unfold")
     kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
     batched = shape if len(shape) == 4 else (1, *shape)
-    _blocks(batched[-2:], kernel, dil, pad, step)  # raises when no window fits
+    _blocks(batched[-2:], kernel, dil, pad, step, "input")  # raises when no window fits
     return Conv2dGeometry(
         in_channels=batched[1],
         out_channels=1,
@@ -190,7 +192,11 @@ def fold(
     """
     cols = as_float_array(input, "input")
     if cols.ndim not in (2, 3):
-        raise ConvcoreError(f"fold expects a 2-D or 3-D input, got shape {shape_str(cols.shape)}")
+        raise ConvcoreError(
+            "fold expects a 2-D or 3-D input, got shape {shape}",
+            "input",
+            shape=shape_str(cols.shape),
+        )
     _check_nonempty(cols.shape, 3, "fold")
     size = positive_pair(output_size, "output_size", single=False)
     kernel, dil, pad, step = _sizes(kernel_size, dilation, padding, stride)
@@ -198,15 +204,31 @@ def fold(
     taps = kernel[0] * kernel[1]
     if batched.shape[1] % taps:
         raise ConvcoreError(
-            f"fold: input dimension {cols.ndim - 2} has size {batched.shape[1]}, "
-            f"which is not divisible by kernel_size {kernel[0]}×{kernel[1]} = {taps}"
+            "fold: input dimension {axis} has size {size}, "
+            "which is not divisible by kernel_size {kh}×{kw} = {taps}",
+            ("input", "kernel_size"),
+            axis=cols.ndim - 2,
+            size=batched.shape[1],
+            kh=kernel[0],
+            kw=kernel[1],
+            taps=taps,
         )
-    out_size = _blocks(size, kernel, dil, pad, step)
+    out_size = _blocks(size, kernel, dil, pad, step, "output_size")
     if batched.shape[2] != out_size[0] * out_size[1]:
         raise ConvcoreError(
-            f"fold: output_size={size}, kernel_size={kernel}, dilation={dil}, padding={pad}, "
-            f"stride={step} give {out_size[0]}×{out_size[1]} = {out_size[0] * out_size[1]} "
-            f"blocks, but the input has {batched.shape[2]} columns"
+            "fold: output_size={output_size}, kernel_size={kernel_size}, dilation={dilation}, "
+            "padding={padding}, stride={stride} give {bh}×{bw} = {blocks} blocks, but the "
+            "input has {columns} columns",
+            ("input", "output_size", "kernel_size", "dilation", "padding", "stride"),
+            output_size=size,
+            kernel_size=kernel,
+            dilation=dil,
+            padding=pad,
+            stride=step,
+            bh=out_size[0],
+            bw=out_size[1],
+            blocks=out_size[0] * out_size[1],
+            columns=batched.shape[2],
         )
     padded_size = (size[0] + 2 * pad[0], size[1] + 2 * pad[1])
     canvas = columns_to_image(
@@ -233,23 +255,42 @@ def _check_nonempty(shape: tuple[int, ...], batched_ndim: int, op: str) -> None:
     inner = shape[1:] if len(shape) == batched_ndim else shape
     if 0 in inner:
         raise ConvcoreError(
-            f"{op} needs non-empty dimensions (only the batch may be empty), "
-            f"got input of shape {shape_str(shape)}"
+            "{op} needs non-empty dimensions (only the batch may be empty), "
+            "got input of shape {shape}",
+            "input",
+            op=op,
+            shape=shape_str(shape),
         )
 
 
 def _blocks(
-    size: tuple[int, ...], kernel: Pair, dilation: Pair, padding: Pair, stride: Pair
+    size: tuple[int, ...],
+    kernel: Pair,
+    dilation: Pair,
+    padding: Pair,
+    stride: Pair,
+    size_name: str,
 ) -> Pair:
-    """Number of window positions per axis; raise when there are none."""
+    """Number of window positions per axis; raise when there are none.
+
+    ``size_name`` is the argument the spatial size came from (``input``, ``output_size``).
+    """
     blocks = (
         conv_output_size(size[0], kernel[0], stride[0], 2 * padding[0], dilation[0]),
         conv_output_size(size[1], kernel[1], stride[1], 2 * padding[1], dilation[1]),
     )
     if min(blocks) < 1:
         raise ConvcoreError(
-            f"input of spatial size {tuple(size)} with kernel_size={kernel}, dilation={dilation},"
-            f" padding={padding}, stride={stride} leaves {blocks[0]}×{blocks[1]} window "
-            "positions; at least one per axis is needed"
+            "input of spatial size {size} with kernel_size={kernel_size}, dilation={dilation}, "
+            "padding={padding}, stride={stride} leaves {bh}×{bw} window positions; at least "
+            "one per axis is needed",
+            ("kernel_size", size_name, "dilation", "padding", "stride"),
+            size=tuple(size),
+            kernel_size=kernel,
+            dilation=dilation,
+            padding=padding,
+            stride=stride,
+            bh=blocks[0],
+            bw=blocks[1],
         )
     return blocks

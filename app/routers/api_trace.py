@@ -18,6 +18,7 @@ from app.schemas.ops import (
     TraceResponse,
     TraceWindow,
 )
+from convcore.errors import ConvcoreError
 from convcore.trace import (
     AvgPoolTracer,
     Conv2dTracer,
@@ -85,9 +86,12 @@ def avg_pool2d_trace(
 
 def window(tracer: Tracer[Any], body: TraceWindow) -> TraceResponse:
     """Steps ``start`` … ``start + count − 1`` (fewer at the end), already within the limits."""
-    # a start past the end reaches tracer.step, whose ConvcoreError names the valid range
     end = max(min(body.start + body.count, tracer.count), body.start + 1)
-    steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
+    try:
+        steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
+    except ConvcoreError as err:
+        # a start past the end: tracer.step names the valid range of its ``step``
+        raise ConvcoreError(err.template, "start", **err.values) from None
     return TraceResponse(
         op=tracer.info.op,
         count=tracer.count,

@@ -161,11 +161,17 @@ def resolve_padding(
         if padding == "same":
             if stride != (1, 1):
                 raise ConvcoreError(
-                    f"padding='same' needs stride 1, got stride={stride}; "
-                    "use an explicit padding for strided convolutions"
+                    "padding='same' needs stride 1, got stride={stride}; "
+                    "use an explicit padding for strided convolutions",
+                    ("padding", "stride"),
+                    stride=stride,
                 )
             return (*same_padding(kernel[0], dilation[0]), *same_padding(kernel[1], dilation[1]))
-        raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        raise ConvcoreError(
+            "padding must be an int, a pair, 'same' or 'valid', got {padding!r}",
+            "padding",
+            padding=padding,
+        )
     if padding_mode == "zeros":
         ph, pw = nonnegative_pair(padding, "padding")
     else:
@@ -197,14 +203,18 @@ def conv2d_geometry(
     groups = as_int(groups, "groups")
     check_padding_mode(padding_mode)
     if groups < 1:
-        raise ConvcoreError(f"groups must be a positive integer, got groups={groups}")
+        raise ConvcoreError(
+            "groups must be a positive integer, got groups={groups}", "groups", groups=groups
+        )
     _, in_channels, height, width = input_shape
     out_channels, in_per_group, kh, kw = weight_shape
     _check_channels(in_channels, out_channels, in_per_group, groups, weight_shape)
     _check_empty(input_shape)
     if min(kh, kw) < 1:
         raise ConvcoreError(
-            f"kernel size must be positive, got weight of shape {tuple(weight_shape)}"
+            "kernel size must be positive, got weight of shape {shape}",
+            "weight",
+            shape=tuple(weight_shape),
         )
     pads = resolve_padding(padding, (kh, kw), stride, dilation, padding_mode)
     geometry = Conv2dGeometry(
@@ -234,13 +244,23 @@ def _check_channels(
 ) -> None:
     if out_channels < groups or out_channels % groups:
         raise ConvcoreError(
-            f"groups={groups} must divide the weight's output channels, "
-            f"got weight of shape {tuple(weight_shape)} with {out_channels} output channels"
+            "groups={groups} must divide the weight's output channels, "
+            "got weight of shape {shape} with {out_channels} output channels",
+            ("groups", "weight"),
+            groups=groups,
+            shape=tuple(weight_shape),
+            out_channels=out_channels,
         )
     if in_per_group * groups != in_channels:
         raise ConvcoreError(
-            f"with groups={groups} and weight of shape {tuple(weight_shape)}, the input needs "
-            f"{in_per_group * groups} channels ({in_per_group} per group), got {in_channels}"
+            "with groups={groups} and weight of shape {shape}, the input needs "
+            "{needed} channels ({per_group} per group), got {in_channels}",
+            ("groups", "input", "weight"),
+            groups=groups,
+            shape=tuple(weight_shape),
+            needed=in_per_group * groups,
+            per_group=in_per_group,
+            in_channels=in_channels,
         )
 
 
@@ -253,11 +273,14 @@ def _check_empty(input_shape: Sequence[int]) -> None:
     """
     _, channels, height, width = input_shape
     if channels == 0:
-        raise ConvcoreError(f"input has no channels: input of shape {tuple(input_shape)}")
+        raise ConvcoreError(
+            "input has no channels: input of shape {shape}", "input", shape=tuple(input_shape)
+        )
     if min(height, width) == 0:
         raise ConvcoreError(
-            f"input of shape {tuple(input_shape)} has an empty plane; only the batch axis "
-            "may be empty"
+            "input of shape {shape} has an empty plane; only the batch axis may be empty",
+            "input",
+            shape=tuple(input_shape),
         )
 
 
@@ -265,15 +288,32 @@ def _check_kernel_fits(g: Conv2dGeometry) -> None:
     padded_h, padded_w = g.padded_size
     span_h = dilated_extent(g.kernel[0], g.dilation[0])
     span_w = dilated_extent(g.kernel[1], g.dilation[1])
-    if span_h > padded_h or span_w > padded_w:
+    if span_h <= padded_h and span_w <= padded_w:
+        return
+    values = {
+        "kh": g.kernel[0],
+        "kw": g.kernel[1],
+        "span_h": span_h,
+        "span_w": span_w,
+        "padded_h": padded_h,
+        "padded_w": padded_w,
+    }
+    params = ("weight", "padding", "dilation", "input")
+    if min(g.pads) < 0:
         # a negative padding crops: say so, or "padded input −1×−1" is a riddle
-        cropped = (
-            f" (input {g.in_size[0]}×{g.in_size[1]} cropped by negative padding "
-            f"(top, bottom, left, right)={g.pads})"
-            if min(g.pads) < 0
-            else ""
-        )
         raise ConvcoreError(
-            f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
-            f"the padded input {padded_h}×{padded_w}{cropped}"
+            "kernel {kh}×{kw} (dilated {span_h}×{span_w}) does not fit the padded input "
+            "{padded_h}×{padded_w} (input {height}×{width} cropped by negative padding "
+            "(top, bottom, left, right)={pads})",
+            params,
+            **values,
+            height=g.in_size[0],
+            width=g.in_size[1],
+            pads=g.pads,
         )
+    raise ConvcoreError(
+        "kernel {kh}×{kw} (dilated {span_h}×{span_w}) does not fit the padded input "
+        "{padded_h}×{padded_w}",
+        params,
+        **values,
+    )

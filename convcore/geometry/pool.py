@@ -185,8 +185,11 @@ def pool2d_geometry(
     ceil = as_bool(ceil_mode, "ceil_mode")
     if pad[0] > kernel[0] // 2 or pad[1] > kernel[1] // 2:
         raise ConvcoreError(
-            f"padding must be at most half the kernel size, got padding={pad} "
-            f"with kernel_size={kernel}"
+            "padding must be at most half the kernel size, got padding={padding} "
+            "with kernel_size={kernel_size}",
+            ("padding", "kernel_size"),
+            padding=pad,
+            kernel_size=kernel,
         )
     planes = math.prod(int(s) for s in in_size[:-2])
     height, width = (int(s) for s in in_size[-2:])
@@ -198,8 +201,17 @@ def pool2d_geometry(
     if min(out) < 1:
         span = geometry.span
         raise ConvcoreError(
-            f"kernel_size={kernel} (dilated {span[0]}×{span[1]}) does not fit the input "
-            f"{height}×{width} padded by {pad}: the output would be {out[0]}×{out[1]}"
+            "kernel_size={kernel_size} (dilated {span_h}×{span_w}) does not fit the input "
+            "{height}×{width} padded by {padding}: the output would be {oh}×{ow}",
+            ("kernel_size", "input", "padding", "dilation"),
+            kernel_size=kernel,
+            span_h=span[0],
+            span_w=span[1],
+            height=height,
+            width=width,
+            padding=pad,
+            oh=out[0],
+            ow=out[1],
         )
     return geometry
 
@@ -209,7 +221,9 @@ def avg_divisor_args(count_include_pad: Any, divisor_override: Any) -> tuple[boo
     include_pad = as_bool(count_include_pad, "count_include_pad")
     divisor = None if divisor_override is None else as_int(divisor_override, "divisor_override")
     if divisor == 0:
-        raise ConvcoreError("divisor_override must not be zero, got divisor_override=0")
+        raise ConvcoreError(
+            "divisor_override must not be zero, got divisor_override=0", "divisor_override"
+        )
     return include_pad, divisor
 
 

@@ -168,7 +168,9 @@ def conv_transpose2d_geometry(
     dilation = positive_pair(dilation, "dilation")
     groups = as_int(groups, "groups")
     if groups < 1:
-        raise ConvcoreError(f"groups must be a positive integer, got groups={groups}")
+        raise ConvcoreError(
+            "groups must be a positive integer, got groups={groups}", "groups", groups=groups
+        )
     _check_weight(weight_shape, groups)
     _check_input(input_shape, weight_shape)
     _check_output_padding(out_pad, stride, dilation)
@@ -180,9 +182,20 @@ def conv_transpose2d_geometry(
     )
     if min(out_size) < 1:
         raise ConvcoreError(
-            f"padding={pad} crops the whole output: input {height}×{width}, kernel {kh}×{kw}, "
-            f"stride={stride}, dilation={dilation}, output_padding={out_pad} give an output "
-            f"size of {out_size[0]}×{out_size[1]}; it must be at least 1×1"
+            "padding={padding} crops the whole output: input {height}×{width}, kernel "
+            "{kh}×{kw}, stride={stride}, dilation={dilation}, output_padding={output_padding} "
+            "give an output size of {oh}×{ow}; it must be at least 1×1",
+            ("padding", "input", "weight", "stride", "dilation", "output_padding"),
+            padding=pad,
+            height=height,
+            width=width,
+            kh=kh,
+            kw=kw,
+            stride=stride,
+            dilation=dilation,
+            output_padding=out_pad,
+            oh=out_size[0],
+            ow=out_size[1],
         )
     return ConvTranspose2dGeometry(
         in_channels=in_channels,
@@ -202,28 +215,39 @@ def conv_transpose2d_geometry(
 def _check_weight(weight_shape: Sequence[int], groups: int) -> None:
     if min(weight_shape) < 1:
         raise ConvcoreError(
-            f"weight of shape {shape_str(weight_shape)} is empty: conv_transpose2d needs "
-            "(C_in, C_out/groups, kH, kW) with every size at least 1"
+            "weight of shape {shape} is empty: conv_transpose2d needs "
+            "(C_in, C_out/groups, kH, kW) with every size at least 1",
+            "weight",
+            shape=shape_str(weight_shape),
         )
     if weight_shape[0] % groups:
         raise ConvcoreError(
-            f"groups={groups} must divide the input channels, but weight of shape "
-            f"{shape_str(weight_shape)} has {weight_shape[0]} (weight.shape[0] = C_in)"
+            "groups={groups} must divide the input channels, but weight of shape "
+            "{shape} has {channels} (weight.shape[0] = C_in)",
+            ("groups", "weight"),
+            groups=groups,
+            shape=shape_str(weight_shape),
+            channels=weight_shape[0],
         )
 
 
 def _check_input(input_shape: Sequence[int], weight_shape: Sequence[int]) -> None:
     if input_shape[1] != weight_shape[0]:
         raise ConvcoreError(
-            f"weight of shape {shape_str(weight_shape)} expects an input with "
-            f"{weight_shape[0]} channels (weight.shape[0] = C_in), got input of shape "
-            f"{shape_str(input_shape)} with {input_shape[1]} channels"
+            "weight of shape {weight_shape} expects an input with {channels} channels "
+            "(weight.shape[0] = C_in), got input of shape {input_shape} with {got} channels",
+            ("input", "weight"),
+            weight_shape=shape_str(weight_shape),
+            channels=weight_shape[0],
+            input_shape=shape_str(input_shape),
+            got=input_shape[1],
         )
     if min(input_shape[2:]) < 1:
         # torch lets an empty plane through only in an empty batch; we never do
         raise ConvcoreError(
-            f"input of shape {shape_str(input_shape)} has an empty plane; H and W must be "
-            "at least 1"
+            "input of shape {shape} has an empty plane; H and W must be at least 1",
+            "input",
+            shape=shape_str(input_shape),
         )
 
 
@@ -231,7 +255,10 @@ def _check_output_padding(output_padding: Pair, stride: Pair, dilation: Pair) ->
     # torch's rule, per axis: smaller than the stride or smaller than the dilation
     if any(op >= max(s, d) for op, s, d in zip(output_padding, stride, dilation, strict=True)):
         raise ConvcoreError(
-            f"output_padding must be smaller than either stride or dilation on each axis, "
-            f"got output_padding={output_padding} with stride={stride} and "
-            f"dilation={dilation}"
+            "output_padding must be smaller than either stride or dilation on each axis, "
+            "got output_padding={output_padding} with stride={stride} and dilation={dilation}",
+            ("output_padding", "stride", "dilation"),
+            output_padding=output_padding,
+            stride=stride,
+            dilation=dilation,
         )

@@ -45,9 +45,14 @@ class Tracer(ABC, Generic[StepT]):
     def step(self, t: int) -> StepT:
         """Step ``t``, for ``0 <= t < count``; raise ``ConvcoreError`` otherwise."""
         t = as_int(t, "step")
+        if not self.count:
+            raise ConvcoreError(
+                "step must be in none: this trace has no steps, got step={step}", "step", step=t
+            )
         if not 0 <= t < self.count:
-            valid = f"0..{self.count - 1}" if self.count else "none: this trace has no steps"
-            raise ConvcoreError(f"step must be in {valid}, got step={t}")
+            raise ConvcoreError(
+                "step must be in 0..{last}, got step={step}", "step", last=self.count - 1, step=t
+            )
         return self._step(t, self._unravel(t))
 
     def step_number(self, index: Sequence[int]) -> int:
@@ -58,8 +63,12 @@ class Tracer(ABC, Generic[StepT]):
             not 0 <= c < s for c, s in zip(coords, shape, strict=True)
         ):
             raise ConvcoreError(
-                f"index must be {len(shape)} integers {self._info.step_axes} within "
-                f"{tuple(shape)}, got index={tuple(index)}"
+                "index must be {n} integers {axes} within {shape}, got index={index}",
+                "index",
+                n=len(shape),
+                axes=self._info.step_axes,
+                shape=tuple(shape),
+                index=tuple(index),
             )
         t = 0
         for c, s in zip(coords, shape, strict=True):

@@ -76,7 +76,12 @@ def trace_conv_transpose2d(
     [('input', 1.0, 1.0)]
     """
     if view not in VIEWS:
-        raise ConvcoreError(f"view must be one of {', '.join(map(repr, VIEWS))}, got {view!r}")
+        raise ConvcoreError(
+            "view must be one of {choices}, got {view!r}",
+            "view",
+            choices=", ".join(map(repr, VIEWS)),
+            view=view,
+        )
     call = prepare_conv_transpose2d(
         input, weight, bias, stride, padding, output_padding, groups, dilation
     )
