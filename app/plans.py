@@ -11,18 +11,19 @@ safe to compute, from the same prepared call.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import convcore as cc
 from app import limits
 from app.errors import LimitExceededError
-from app.schemas.ops import AvgPool2dParams, Conv2dParams, ConvTranspose2dParams, MaxPool2dParams
+from app.schemas.spec_models import OpBody
 from app.settings import Settings
-from convcore.geometry import Conv2dGeometry, ConvTranspose2dGeometry
+from convcore.geometry import Conv2dGeometry
 from convcore.kernel_matrix import kernel_matrix_geometry
-from convcore.params import as_pair
-from convcore.prepare import Prepared, PreparedConv, PreparedPool
+from convcore.prepare import Prepared
+from convcore.spec import op_spec
 from convcore.unfold import unfold_geometry
 
 CallT = TypeVar("CallT", bound=Prepared[Any])
@@ -54,13 +55,6 @@ class Plan(Generic[CallT]):
     def run(self, method: str) -> Any:
         """The operation by ``method`` on the checked arrays and geometry."""
         return self.call.run(method)
-
-
-def _check_params(settings: Settings, **pairs: Any) -> None:
-    """Every stride, padding and dilation within max_side (ints or pairs; strings skipped)."""
-    for name, value in pairs.items():
-        if value is not None and not isinstance(value, str):
-            limits.check_spatial(name, as_pair(value, name), settings)
 
 
 def _checked(call: CallT, settings: Settings, method: str | None) -> Plan[CallT]:
@@ -104,46 +98,32 @@ def _cheaper_method(call: Prepared[Any], method: str, settings: Settings) -> str
     return min(fitting)[1] if fitting else None
 
 
-def plan_conv2d(
-    body: Conv2dParams, settings: Settings, method: str | None = None
-) -> Plan[PreparedConv[Conv2dGeometry]]:
-    """Check a conv2d request (and ``method``'s own costs, when given)."""
-    limits.check_image("input", body.input.shape, settings)
-    limits.check_weight("weight", body.weight.shape, settings)
-    _check_params(settings, stride=body.stride, padding=body.padding, dilation=body.dilation)
-    call = cc.prepare_conv2d(body.input, body.weight, body.bias, **body.kwargs())
-    return _checked(call, settings, method)
+#: Each operation's prepare step.
+PREPARE: dict[str, Callable[..., Prepared[Any]]] = {
+    "conv2d": cc.prepare_conv2d,
+    "conv_transpose2d": cc.prepare_conv_transpose2d,
+    "max_pool2d": cc.prepare_max_pool2d,
+    "avg_pool2d": cc.prepare_avg_pool2d,
+}
+
+#: How each array argument is held to the limits (its own sizes, before anything is built).
+ARRAY_CHECKS: dict[str, Callable[[str, tuple[int, ...], Settings], None]] = {
+    "input": limits.check_image,
+    "weight": limits.check_weight,
+}
 
 
-def plan_conv_transpose2d(
-    body: ConvTranspose2dParams, settings: Settings, method: str | None = None
-) -> Plan[PreparedConv[ConvTranspose2dGeometry]]:
-    """Check a conv_transpose2d request (and ``method``'s own costs, when given)."""
-    limits.check_image("input", body.input.shape, settings)
-    limits.check_weight("weight", body.weight.shape, settings)
-    _check_params(
-        settings,
-        stride=body.stride,
-        padding=body.padding,
-        output_padding=body.output_padding,
-        dilation=body.dilation,
-    )
-    call = cc.prepare_conv_transpose2d(body.input, body.weight, body.bias, **body.kwargs())
-    return _checked(call, settings, method)
+def plan_op(body: OpBody, settings: Settings, method: str | None = None) -> Plan[Any]:
+    """Check a request for ``body.op`` (and ``method``'s own costs, when given).
 
-
-def plan_pool(
-    body: MaxPool2dParams | AvgPool2dParams, settings: Settings, method: str | None = None
-) -> Plan[PreparedPool]:
-    """Check a max_pool2d or avg_pool2d request (and ``method``'s own costs, when given)."""
-    limits.check_image("input", body.input.shape, settings)
-    limits.check_kernel_size(as_pair(body.kernel_size, "kernel_size"), settings)
-    dilation = body.dilation if isinstance(body, MaxPool2dParams) else 1
-    _check_params(settings, stride=body.stride, padding=body.padding, dilation=dilation)
-    if isinstance(body, MaxPool2dParams):
-        call = cc.prepare_max_pool2d(body.input, **body.kwargs())
-    else:
-        call = cc.prepare_avg_pool2d(body.input, **body.kwargs())
+    The request's arrays and options are exactly the op's arguments (both come from
+    :mod:`convcore.spec`), so one function serves every operation.
+    """
+    for arg in op_spec(body.op).tensors:
+        value = getattr(body, arg.name, None)
+        if value is not None and arg.name in ARRAY_CHECKS:
+            ARRAY_CHECKS[arg.name](arg.name, value.shape, settings)
+    call = PREPARE[body.op](*body.arrays(), **body.kwargs())
     return _checked(call, settings, method)
 
 
@@ -157,10 +137,8 @@ def check_trace(call: Prepared[Any], count: int, view: str, settings: Settings) 
 
 
 def plan_unfold(input_shape: tuple[int, ...], params: dict[str, Any], settings: Settings) -> None:
-    """Check an unfold request: the input, the window, and the columns it produces."""
+    """Check an unfold request: the input, and the columns it produces."""
     limits.check_image("input", input_shape, settings)
-    limits.check_kernel_size(as_pair(params["kernel_size"], "kernel_size"), settings)
-    _check_params(settings, **{k: v for k, v in params.items() if k != "kernel_size"})
     g = unfold_geometry(input_shape, **params)
     channels = g.in_channels * g.kernel[0] * g.kernel[1]
     columns = (*input_shape[:-3], channels, math.prod(g.out_size))
@@ -173,10 +151,6 @@ def plan_kernel_matrix(
     """Check a kernel_matrix request; return the geometry the matrix is built for."""
     g = kernel_matrix_geometry(weight_shape, **params)
     limits.check_weight("weight", weight_shape, settings)
-    limits.check_spatial("input_size", g.in_size, settings)
-    _check_params(
-        settings, stride=params["stride"], padding=params["padding"], dilation=params["dilation"]
-    )
     limits.check(
         "input_size",
         "channels (weight.shape[1] × groups)",

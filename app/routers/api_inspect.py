@@ -2,45 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 
 import convcore as cc
 from app import plans
-from app.deps import SettingsDep
 from app.routers.api_ops import reference_block
 from app.routers.responses import ERRORS
+from app.routers.typed import with_body
 from app.schemas import examples
 from app.schemas.inspect import (
     AxisFormulaOut,
-    KernelMatrixRequest,
     KernelMatrixResponse,
     SamePadding,
     ShapeRequest,
     ShapeResponse,
-    UnfoldRequest,
     UnfoldResponse,
     shape_params,
 )
+from app.schemas.spec_models import OpBody, api_models
+from app.settings import Settings
 from convcore.formulas import shape_report
 from convcore.verify import verify, verify_kernel_matrix
 
-router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS)
 
-
-@router.post("/unfold", response_model=UnfoldResponse, summary="im2col: windows as columns")
-def unfold(
-    body: Annotated[UnfoldRequest, Body(openapi_examples=examples.UNFOLD)],
-    settings: SettingsDep,
-) -> UnfoldResponse:
+def unfold(body: OpBody, settings: Settings) -> UnfoldResponse:
     """``F.unfold``: every sliding window as a column, the matrix im2col multiplies."""
-    kwargs = {
-        "kernel_size": body.kernel_size,
-        "dilation": body.dilation,
-        "padding": body.padding,
-        "stride": body.stride,
-    }
+    kwargs = body.kwargs()
     plans.plan_unfold(body.input.shape, kwargs, settings)
     columns = cc.unfold(body.input, **kwargs)
     verdict = verify("unfold", columns, body.input, **kwargs) if body.verify else None
@@ -49,24 +38,11 @@ def unfold(
     )
 
 
-@router.post(
-    "/kernel_matrix", response_model=KernelMatrixResponse, summary="The unrolled kernel matrix"
-)
-def kernel_matrix(
-    body: Annotated[KernelMatrixRequest, Body(openapi_examples=examples.KERNEL_MATRIX)],
-    settings: SettingsDep,
-) -> KernelMatrixResponse:
+def kernel_matrix(body: OpBody, settings: Settings) -> KernelMatrixResponse:
     """K such that ``conv2d(x, weight).ravel() == K @ x.ravel()``, padding folded in."""
-    kwargs: dict[str, Any] = {
-        "stride": body.stride,
-        "padding": body.padding,
-        "dilation": body.dilation,
-        "groups": body.groups,
-        "padding_mode": body.padding_mode,
-    }
-    geometry = plans.plan_kernel_matrix(
-        body.weight.shape, {"input_size": body.input_size, **kwargs}, settings
-    )
+    kwargs = body.kwargs()
+    geometry = plans.plan_kernel_matrix(body.weight.shape, kwargs, settings)
+    del kwargs["input_size"]
     size = geometry.in_size
     matrix = cc.kernel_matrix(body.weight, size, **kwargs)
     verdict = verify_kernel_matrix(matrix, body.weight, size, **kwargs) if body.verify else None
@@ -78,10 +54,7 @@ def kernel_matrix(
     )
 
 
-@router.post("/shape", response_model=ShapeResponse, summary="Output shape from sizes alone")
-async def shape(
-    body: Annotated[ShapeRequest, Body(openapi_examples=examples.SHAPE)],
-) -> ShapeResponse:
+async def shape(body: Any) -> ShapeResponse:
     """The output shape of any op, each axis's formula with the numbers substituted, and a
     verdict; 200 with ``valid: false`` and the reason when torch would refuse it."""
     report = shape_report(body.op, **shape_params(body))
@@ -109,3 +82,31 @@ async def shape(
         ],
         same_padding=same,
     )
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The inspect routes, their bodies validated with ``settings``' bounds."""
+    models = api_models(settings)
+    router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS)
+    router.add_api_route(
+        "/unfold",
+        with_body(unfold, models.unfold, examples.UNFOLD),
+        methods=["POST"],
+        response_model=UnfoldResponse,
+        summary="im2col: windows as columns",
+    )
+    router.add_api_route(
+        "/kernel_matrix",
+        with_body(kernel_matrix, models.kernel_matrix, examples.KERNEL_MATRIX),
+        methods=["POST"],
+        response_model=KernelMatrixResponse,
+        summary="The unrolled kernel matrix",
+    )
+    router.add_api_route(
+        "/shape",
+        with_body(shape, ShapeRequest, examples.SHAPE),
+        methods=["POST"],
+        response_model=ShapeResponse,
+        summary="Output shape from sizes alone",
+    )
+    return router

@@ -19,6 +19,7 @@ from convcore.params import (
     as_pair,
     check_padding_mode,
     nonnegative_pair,
+    positive_int,
     positive_pair,
 )
 from convcore.shapes import conv_output_size, dilated_extent, same_padding
@@ -172,10 +173,14 @@ def resolve_padding(
             "padding",
             padding=padding,
         )
-    if padding_mode == "zeros":
-        ph, pw = nonnegative_pair(padding, "padding")
-    else:
+    if padding_mode != "zeros":
         ph, pw = as_pair(padding, "padding")
+        return (ph, ph, pw, pw)
+    try:
+        ph, pw = nonnegative_pair(padding, "padding")
+    except ConvcoreError as err:
+        # a rule between two arguments: the other padding modes crop instead
+        raise ConvcoreError(err.template, ("padding", "padding_mode"), **err.values) from None
     return (ph, ph, pw, pw)
 
 
@@ -202,10 +207,7 @@ def conv2d_geometry(
     dilation = positive_pair(dilation, "dilation")
     groups = as_int(groups, "groups")
     check_padding_mode(padding_mode)
-    if groups < 1:
-        raise ConvcoreError(
-            "groups must be a positive integer, got groups={groups}", "groups", groups=groups
-        )
+    groups = positive_int(groups, "groups")
     _, in_channels, height, width = input_shape
     out_channels, in_per_group, kh, kw = weight_shape
     _check_channels(in_channels, out_channels, in_per_group, groups, weight_shape)

@@ -16,8 +16,8 @@ from convcore.params import (
     IntOrPair,
     Pair,
     as_bool,
-    as_int,
     nonnegative_pair,
+    nonzero_int,
     positive_pair,
 )
 from convcore.shapes import dilated_extent, pool_output_size
@@ -219,11 +219,9 @@ def pool2d_geometry(
 def avg_divisor_args(count_include_pad: Any, divisor_override: Any) -> tuple[bool, int | None]:
     """Validate avg_pool2d's divisor arguments as torch does (a bool; a non-zero int)."""
     include_pad = as_bool(count_include_pad, "count_include_pad")
-    divisor = None if divisor_override is None else as_int(divisor_override, "divisor_override")
-    if divisor == 0:
-        raise ConvcoreError(
-            "divisor_override must not be zero, got divisor_override=0", "divisor_override"
-        )
+    divisor = (
+        None if divisor_override is None else nonzero_int(divisor_override, "divisor_override")
+    )
     return include_pad, divisor
 
 

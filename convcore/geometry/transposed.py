@@ -13,8 +13,8 @@ from convcore.errors import ConvcoreError
 from convcore.params import (
     IntOrPair,
     Pair,
-    as_int,
     nonnegative_pair,
+    positive_int,
     positive_pair,
     shape_str,
 )
@@ -166,11 +166,7 @@ def conv_transpose2d_geometry(
     pad = nonnegative_pair(padding, "padding")
     out_pad = nonnegative_pair(output_padding, "output_padding")
     dilation = positive_pair(dilation, "dilation")
-    groups = as_int(groups, "groups")
-    if groups < 1:
-        raise ConvcoreError(
-            "groups must be a positive integer, got groups={groups}", "groups", groups=groups
-        )
+    groups = positive_int(groups, "groups")
     _check_weight(weight_shape, groups)
     _check_input(input_shape, weight_shape)
     _check_output_padding(out_pad, stride, dilation)

@@ -124,7 +124,7 @@ async def test_nan_in_scalar_fields(client, literal):
         ("stride", True, "got true"),
         ("padding", "full", "padding must be an integer, [height, width], 'same' or 'valid'"),
         ("groups", "1", "valid integer"),
-        ("groups", 1.0, "valid integer"),
+        ("groups", 1.5, "valid integer"),
         ("padding_mode", "mirror", "'zeros', 'reflect', 'replicate' or 'circular'"),
         ("verify", "yes", "valid boolean"),
         ("dilation", 10**7, "within ±1000000"),
