@@ -12,31 +12,12 @@ from typing import Any
 from convcore.errors import ConvcoreError
 from convcore.params import IntOrPair, as_pair
 from convcore.shapes import same_padding
+from convcore.spec import OPS
 
-#: torch.nn.functional's keyword arguments per op, in signature order, with their defaults.
+#: torch.nn.functional's keyword arguments per op, in signature order, with their defaults:
+#: read from :mod:`convcore.spec` (``padding_mode`` is nn.Conv2d's, written as an ``F.pad``).
 SIGNATURES: dict[str, tuple[tuple[str, Any], ...]] = {
-    "conv2d": (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)),
-    "conv_transpose2d": (
-        ("stride", 1),
-        ("padding", 0),
-        ("output_padding", 0),
-        ("groups", 1),
-        ("dilation", 1),
-    ),
-    "max_pool2d": (
-        ("stride", None),
-        ("padding", 0),
-        ("dilation", 1),
-        ("ceil_mode", False),
-        ("return_indices", False),
-    ),
-    "avg_pool2d": (
-        ("stride", None),
-        ("padding", 0),
-        ("ceil_mode", False),
-        ("count_include_pad", True),
-        ("divisor_override", None),
-    ),
+    op: tuple((arg.name, arg.default) for arg in spec.torch_keywords) for op, spec in OPS.items()
 }
 
 _CONV_OPS = ("conv2d", "conv_transpose2d")
@@ -102,9 +83,9 @@ def pytorch_code(
     else:
         positional.append(_literal(values.pop("kernel_size")))
     keywords = [
-        f"{name}={_literal(values[name])}"
-        for name, default in SIGNATURES[op]
-        if name in values and not _is_default(values[name], default)
+        f"{arg.name}={_literal(values[arg.name])}"
+        for arg in OPS[op].torch_keywords
+        if arg.name in values and not arg.is_default(values[arg.name])
     ]
     call = f"F.{op}({', '.join(positional + keywords)})"
     if values.get("return_indices"):
@@ -159,13 +140,6 @@ def _pad_amounts(
         )
     ph, pw = as_pair(padding, "padding")
     return pw, pw, ph, ph
-
-
-def _is_default(value: Any, default: Any) -> bool:
-    """True when ``value`` means the default, also as a pair (``(1, 1)`` for 1)."""
-    if isinstance(value, list | tuple) and not isinstance(default, bool) and default is not None:
-        return all(v == default for v in value)
-    return value is default if default is None or isinstance(default, bool) else value == default
 
 
 def _literal(value: Any) -> str:
