@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app import plans
 from app.routers.responses import ERRORS
@@ -25,7 +25,7 @@ from convcore.trace import (
 )
 
 
-def conv2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
+def conv2d_trace(body: OpBody, settings: Settings) -> Response:
     """One step per output value: the window, each tap's value × weight, the running sum,
     and the matching im2col column and kernel-matrix row."""
     plan = plans.plan_op(body, settings)
@@ -33,7 +33,7 @@ def conv2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
     return window(Conv2dTracer(plan.call), body)
 
 
-def conv_transpose2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
+def conv_transpose2d_trace(body: OpBody, settings: Settings) -> Response:
     """``view='scatter'``: one step per input value and the kernel it stamps;
     ``view='conv'``: one step per output value of the equivalent direct convolution."""
     plan = plans.plan_op(body, settings)
@@ -42,35 +42,40 @@ def conv_transpose2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
     return window(tracer(plan.call), body)
 
 
-def max_pool2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
+def max_pool2d_trace(body: OpBody, settings: Settings) -> Response:
     """One step per output value: the window's taps and which one wins."""
     plan = plans.plan_op(body, settings)
     plans.check_trace(plan.call, body.count, "output", settings)
     return window(MaxPoolTracer(plan.call), body)
 
 
-def avg_pool2d_trace(body: OpBody, settings: Settings) -> TraceResponse:
+def avg_pool2d_trace(body: OpBody, settings: Settings) -> Response:
     """One step per output value: the window's taps, their sum and what it is divided by."""
     plan = plans.plan_op(body, settings)
     plans.check_trace(plan.call, body.count, "output", settings)
     return window(AvgPoolTracer(plan.call), body)
 
 
-def window(tracer: Tracer[Any], body: OpBody) -> TraceResponse:
-    """Steps ``start`` … ``start + count − 1`` (fewer at the end), already within the limits."""
+def window(tracer: Tracer[Any], body: OpBody) -> Response:
+    """Steps ``start`` … ``start + count − 1`` (fewer at the end), already within the limits.
+
+    Serialised here, once: a window may hold tens of thousands of taps, and FastAPI's second
+    validation of the response model would only repeat work.
+    """
     end = max(min(body.start + body.count, tracer.count), body.start + 1)
     try:
         steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
     except ConvcoreError as err:
         # a start past the end: tracer.step names the valid range, which the input sets
         raise ConvcoreError(err.template, ("start", "input"), **err.values) from None
-    return TraceResponse(
+    response = TraceResponse(
         op=tracer.info.op,
         count=tracer.count,
         start=body.start,
         info=tracer.info.to_dict(),
         steps=steps,
     )
+    return Response(response.model_dump_json(), media_type="application/json")
 
 
 #: Each operation's trace route: its handler, summary and worked examples.
