@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 import convcore as cc
 from app import limits
 from app.errors import LimitExceededError
-from app.schemas.spec_models import OpBody
+from app.schemas.spec_models import OpBody, default_method
 from app.settings import Settings
 from convcore.geometry import Conv2dGeometry
 from convcore.kernel_matrix import kernel_matrix_geometry
@@ -85,17 +85,19 @@ def _method_costs(call: Prepared[Any], method: str, settings: Settings) -> None:
 
 
 def _cheaper_method(call: Prepared[Any], method: str, settings: Settings) -> str | None:
-    """The method with the fewest Python-level steps that fits the limits, if any."""
+    """A method of the op that fits every limit: the op's default (its fast path) if it does,
+    else the one with the fewest Python-level steps, building no kernel matrix if possible."""
+    default = default_method(call.op)
     fitting = []
-    for name in cc.METHODS[call.op]:
+    for order, (name, entry) in enumerate(cc.METHODS[call.op].items()):
         if name == method:
             continue
         try:
             _method_costs(call, name, settings)
         except LimitExceededError:
             continue
-        fitting.append((call.python_steps(name), name))
-    return min(fitting)[1] if fitting else None
+        fitting.append((name != default, entry.matrix, call.python_steps(name), order, name))
+    return min(fitting)[-1] if fitting else None
 
 
 #: Each operation's prepare step.
