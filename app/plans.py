@@ -134,7 +134,7 @@ def check_trace(call: Prepared[Any], count: int, view: str, settings: Settings) 
     limits.check("count", "", count, settings.max_trace_steps, "max_trace_steps")
     taps = call.geometry.trace_size(view)[1]
     limits.check(
-        "count", f"× {taps} taps per step", count * taps, settings.max_elements, "max_elements"
+        "count", f"× {taps} taps per step", count * taps, settings.max_trace_taps, "max_trace_taps"
     )
 
 

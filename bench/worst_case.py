@@ -49,6 +49,10 @@ class Candidate:
     shapes: Shapes
     options: dict[str, Any]
 
+    def values(self) -> int:
+        """Numbers in the body's arrays."""
+        return sum(int(np.prod(shape)) for shape in self.shapes.values())
+
     def describe(self) -> str:
         shapes = ", ".join(f"{k} {'×'.join(map(str, v))}" for k, v in self.shapes.items())
         options = ", ".join(f"{k}={v}" for k, v in self.options.items() if k != "verify")
@@ -192,7 +196,8 @@ def candidates(settings: Settings, per_figure: int) -> dict[tuple[str, str], lis
     for key, entries in found.items():
         picks: list[Candidate] = []
         for figure in sorted({f for figures, _ in entries for f in figures}):
-            ranked = sorted(entries, key=lambda e, f=figure: -e[0].get(f, 0))
+            # ties (a figure at its limit) go to the largest arrays: more to parse and check
+            ranked = sorted(entries, key=lambda e, f=figure: (-e[0].get(f, 0), -e[1].values()))
             picks += [c for _, c in ranked[:per_figure] if c not in picks]
         chosen[key] = picks
     return chosen
@@ -214,7 +219,7 @@ def cpu_seconds(client: TestClient, candidate: Candidate, repeats: int) -> tuple
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--per-figure", type=int, default=2, help="candidates timed per figure")
+    parser.add_argument("--per-figure", type=int, default=3, help="candidates timed per figure")
     args = parser.parse_args()
     settings = Settings()
     print(describe_machine(settings.compute_threads))

@@ -66,7 +66,13 @@ _record(ConvcoreError)
 _record(LimitExceededError)
 
 #: Limits on a product or on what a request produces: no JSON Schema of one field states them.
-DERIVED_LIMITS = {"max_elements", "max_matrix_elements", "max_multiplies", "max_python_steps"}
+DERIVED_LIMITS = {
+    "max_elements",
+    "max_matrix_elements",
+    "max_multiplies",
+    "max_python_steps",
+    "max_trace_taps",
+}
 DERIVED_FIELDS = {"output", "columns", "matrix", "method"}
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)

@@ -176,11 +176,11 @@ CASES = [
     ),
     (
         "trace taps",
-        {"max_elements": 36},
+        {"max_trace_taps": 36},
         "/api/v1/max_pool2d/trace",
         {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 9},
         {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 10},
-        "count × 4 taps per step is 40, over the limit of 36 (max_elements)",
+        "count × 4 taps per step is 40, over the limit of 36 (max_trace_taps)",
     ),
 ]
 
