@@ -67,7 +67,7 @@ def window(tracer: Tracer[Any], body: OpBody) -> Response:
         steps = [tracer.step(t).to_dict() for t in range(body.start, end)]
     except ConvcoreError as err:
         # a start past the end: tracer.step names the valid range, which the input sets
-        raise ConvcoreError(err.template, ("start", "input"), **err.values) from None
+        raise err.with_params(("start", "input")) from None
     response = TraceResponse(
         op=tracer.info.op,
         count=tracer.count,

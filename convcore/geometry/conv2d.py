@@ -180,7 +180,7 @@ def resolve_padding(
         ph, pw = nonnegative_pair(padding, "padding")
     except ConvcoreError as err:
         # a rule between two arguments: the other padding modes crop instead
-        raise ConvcoreError(err.template, ("padding", "padding_mode"), **err.values) from None
+        raise err.with_params(("padding", "padding_mode")) from None
     return (ph, ph, pw, pw)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 Cell = tuple[int, int]
 Index4 = tuple[int, int, int, int]
@@ -52,7 +52,7 @@ def to_json(value: Any) -> Any:
     if kind is tuple or kind is list:
         # mostly coordinates: ints pass through without a call each
         return [item if type(item) is int else to_json(item) for item in value]
-    names = _field_names(kind)
+    names = _field_names(cast(Any, kind))
     if names is not None:
         return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
