@@ -175,3 +175,17 @@ def _block_shape(n: int, g: Conv2dGeometry, itemsize: int) -> tuple[int, int]:
     if per_sample <= BLOCK_BUDGET:
         return max(1, min(n, BLOCK_BUDGET // per_sample)), g.groups
     return 1, max(1, BLOCK_BUDGET // per_group)
+
+
+def python_steps(g: Conv2dGeometry) -> int:
+    """Python-level steps: one pass per kernel tap per block (blocks sized for float64).
+
+    >>> from convcore.geometry import conv2d_geometry
+    >>> python_steps(conv2d_geometry((2, 4, 16, 16), (4, 2, 3, 3), padding=1, groups=2))
+    9
+    """
+    samples, groups = _block_shape(g.batch, g, 8)
+    # blocks of whole samples, or blocks of a few groups of one sample
+    whole = groups == g.groups
+    blocks = -(-g.batch // samples) if whole else g.batch * -(-g.groups // groups)
+    return max(1, blocks) * g.kernel[0] * g.kernel[1]

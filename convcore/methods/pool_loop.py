@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # pooling imports the registry, which imports this module
-    from convcore.pooling import Pool2dGeometry
+from convcore.geometry import Pool2dGeometry
 
 
 def max_pool2d_loop(

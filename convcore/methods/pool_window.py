@@ -22,14 +22,14 @@ tap-to-input index table. They are computed only when ``return_indices`` asks fo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # pooling imports the registry, which imports this module
-    from convcore.pooling import Pool2dGeometry
+from convcore.geometry import Pool2dGeometry
 
 #: Bytes of padded input pooled at a time: a block of whole planes that stays in cache.
 BLOCK_BUDGET = 2**20
@@ -41,16 +41,18 @@ def max_pool2d_window(
     x: NDArray[np.floating], g: Pool2dGeometry, return_indices: bool
 ) -> tuple[NDArray[np.floating], NDArray[np.int64] | None]:
     """Largest value of every window, and its flat input index if asked; ``x`` is 4-D."""
-    out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    planes = x.reshape(-1, *g.in_size)  # (N·C, H, W): every plane is pooled on its own
+    out = np.empty((len(planes), *g.out_size), dtype=x.dtype)
     if not return_indices:
-        for block, padded in _padded_blocks(x, g, -np.inf):
+        for block, padded in _padded_blocks(planes, g, -np.inf):
             # np.maximum propagates NaN: a NaN anywhere in the window wins, as in torch
             out[block] = _separable(np.maximum, padded, g)
-        return out, None
+        return out.reshape(*x.shape[:2], *g.out_size), None
     indices = np.empty(out.shape, dtype=np.int64)
-    for block, padded in _padded_blocks(x, g, -np.inf):
+    for block, padded in _padded_blocks(planes, g, -np.inf):
         out[block], indices[block] = _max_and_index(padded, g)
-    return out, indices
+    shape = (*x.shape[:2], *g.out_size)  # (N·C, H_out, W_out) → (N, C, H_out, W_out)
+    return out.reshape(shape), indices.reshape(shape)
 
 
 def avg_pool2d_window(
@@ -60,10 +62,12 @@ def avg_pool2d_window(
     divisor_override: int | None,
 ) -> NDArray[np.floating]:
     """Sum of every window divided by its cell count (or by ``divisor_override``)."""
-    sums = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
+    planes = x.reshape(-1, *g.in_size)  # (N·C, H, W)
+    flat_sums = np.empty((len(planes), *g.out_size), dtype=x.dtype)
     with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
-        for block, padded in _padded_blocks(x, g, 0.0):
-            sums[block] = _reduce_all(np.add, list(_tap_views(padded, g)))
+        for block, padded in _padded_blocks(planes, g, 0.0):
+            flat_sums[block] = _reduce_all(np.add, list(_tap_views(padded, g)))
+    sums = flat_sums.reshape(*x.shape[:2], *g.out_size)  # (N, C, H_out, W_out)
     if divisor_override is not None:
         return np.divide(sums, np.asarray(divisor_override, dtype=x.dtype), out=sums)
     oy, ox = np.ogrid[: g.out_size[0], : g.out_size[1]]
@@ -143,23 +147,38 @@ def _tap_sources(g: Pool2dGeometry) -> NDArray[np.intp]:
 
 
 def _padded_blocks(
-    x: NDArray[np.floating], g: Pool2dGeometry, value: float
-) -> Iterator[tuple[tuple[int, slice], NDArray[np.floating]]]:
-    """Every block of whole planes of ``x``, padded with ``value``: ``(index, (C', Hp, Wp))``.
+    planes: NDArray[np.floating], g: Pool2dGeometry, value: float
+) -> Iterator[tuple[slice, NDArray[np.floating]]]:
+    """Every block of whole planes of ``planes`` ``(P, H, W)``, padded with ``value``.
 
-    The blocks are copied one after another into the middle of one canvas whose frame
-    holds ``value`` throughout, so padding costs one copy of the input and no allocation.
+    Yields ``(index, (P', Hp, Wp))``. The blocks are copied one after another into the
+    middle of one canvas whose frame holds ``value`` throughout, so padding costs one copy
+    of the input and no allocation.
     """
-    (height, width), (top, bottom, left, right) = g.in_size, g.pads
-    padded_size = (top + height + bottom, left + width + right)
-    step = max(1, min(x.shape[1], BLOCK_BUDGET // (padded_size[0] * padded_size[1] * x.itemsize)))
-    canvas = np.full((step, *padded_size), value, dtype=x.dtype) if any(g.pads) else None
-    for sample in range(x.shape[0]):
-        for first in range(0, x.shape[1], step):
-            planes = x[sample, first : first + step]  # (C', H, W)
-            if canvas is None:  # nothing to pad: the windows read the input where it is
-                yield (sample, slice(first, first + step)), planes
-                continue
-            padded = canvas[: len(planes)]
-            padded[:, top : top + height, left : left + width] = planes
-            yield (sample, slice(first, first + step)), padded
+    (height, width), (top, _, left, _) = g.in_size, g.pads
+    step = _block_planes(g, planes.itemsize)
+    canvas = np.full((step, *g.padded_size), value, dtype=planes.dtype) if any(g.pads) else None
+    for first in range(0, len(planes), step):
+        block = planes[first : first + step]  # (P', H, W)
+        if canvas is None:  # nothing to pad: the windows read the input where it is
+            yield slice(first, first + step), block
+            continue
+        padded = canvas[: len(block)]
+        padded[:, top : top + height, left : left + width] = block
+        yield slice(first, first + step), padded
+
+
+def _block_planes(g: Pool2dGeometry, itemsize: int) -> int:
+    """Planes per block: as many padded planes as fit :data:`BLOCK_BUDGET`, at least one."""
+    return max(1, BLOCK_BUDGET // (math.prod(g.padded_size) * itemsize))
+
+
+def python_steps(g: Pool2dGeometry) -> int:
+    """Python-level steps of either window method: one pass per tap per block (float64).
+
+    >>> from convcore.geometry import pool2d_geometry
+    >>> python_steps(pool2d_geometry((8, 1, 32, 32), 3, stride=2))  # 8 planes: one block
+    9
+    """
+    blocks = -(-g.planes // _block_planes(g, 8))
+    return blocks * math.prod(g.kernel)
