@@ -47,9 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HeadAsGet)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(api_ops.router)
-    app.include_router(api_trace.router)
-    app.include_router(api_inspect.router)
+    # request models carry this app's limits as bounds, so these routers are built per app
+    app.include_router(api_ops.build_router(settings))
+    app.include_router(api_trace.build_router(settings))
+    app.include_router(api_inspect.build_router(settings))
     app.include_router(api_catalog.router)
     app.include_router(docs.router)
     install_pages(app)

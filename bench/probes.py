@@ -6,7 +6,8 @@ Each probe starts a fresh ``python -m app.serve`` on a free port, does what the 
 describes, and prints what the server did (timings on a busy machine are indicative):
 
 - ``big-bodies`` (3): clients loop on a 2 MB body that ends in a 422; /healthz latency;
-- ``trace-memory`` (4): 32 clients ask for the heaviest trace at once; peak resident memory;
+- ``trace-memory`` (4): 32 clients ask for the heaviest accepted trace at once (1,024 taps a
+  step, as many steps as max_trace_taps allows); peak resident memory;
 - ``slow-headers`` (5): 200 connections send their headers a byte every 2 s; when are they
   closed, and does /healthz still answer;
 - ``fd-cap`` (5): the server limited to 1,024 open files, 3,000 idle connections opened at
@@ -123,13 +124,13 @@ def probe_big_bodies() -> str:
 
 
 def probe_trace_memory() -> str:
-    """32 clients at once on a 64-step trace with 1,024 taps a step (about 10 MB each)."""
+    """32 clients at once on a trace of 1,024 taps a step, 16 steps (max_trace_taps)."""
     rng = np.random.default_rng(0)
     body = json.dumps(
         {
             "input": rng.integers(-9, 9, (4, 23, 23)).tolist(),
             "weight": rng.integers(-3, 3, (1, 4, 16, 16)).tolist(),
-            "count": 64,
+            "count": 16,
         }
     ).encode()
     server = start(LOGS / "trace-memory.log")

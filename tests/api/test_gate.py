@@ -32,7 +32,7 @@ def held(monkeypatch):
     """conv2d computations block until ``held.set()``; ``held.started`` counts them."""
     release = threading.Event()
     release.started = 0  # type: ignore[attr-defined]
-    original = api_ops._conv2d
+    original = api_ops._convolution
 
     def blocking(body, plan):
         if threading.current_thread() is threading.main_thread():
@@ -41,7 +41,7 @@ def held(monkeypatch):
         assert release.wait(30), "the test never released the computation"
         return original(body, plan)
 
-    monkeypatch.setattr(api_ops, "_conv2d", blocking)
+    monkeypatch.setattr(api_ops, "_convolution", blocking)
     yield release
     release.set()
 

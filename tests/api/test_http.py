@@ -96,7 +96,7 @@ async def test_security_headers_on_a_500(monkeypatch):
     def broken(body, plan):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(api_ops, "_conv2d", broken)
+    monkeypatch.setattr(api_ops, "_convolution", broken)
     transport = httpx.ASGITransport(app=create_app(), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         response = await client.post("/api/v1/conv2d", json=CONV)

@@ -70,9 +70,13 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture(scope="module")
 def impatient() -> Iterator[int]:
-    """A server with half-second header and body timeouts; its port."""
+    """A server with half-second timeouts (and room for a 10 MB trace); its port."""
     server, port = start(
-        header_timeout="0.5", body_timeout="0.5", keep_alive_timeout="1", send_timeout="0.5"
+        header_timeout="0.5",
+        body_timeout="0.5",
+        keep_alive_timeout="1",
+        send_timeout="0.5",
+        max_trace_taps="65536",
     )
     yield port
     stop(server)
@@ -129,7 +133,8 @@ def test_half_a_body_gets_408_and_the_connection_closes(impatient):
 
 
 def test_a_response_left_unread_is_dropped(impatient):
-    """A 10 MB trace, never read: past send_timeout the server drops the connection."""
+    """A 10 MB trace (limits raised for it), never read: past send_timeout the server drops
+    the connection."""
     rng = np.random.default_rng(0)
     body = json.dumps(
         {
