@@ -87,6 +87,9 @@
       else { link.removeAttribute("aria-disabled"); }
     });
     history.replaceState({ htmx: true }, "", stepUrl(t));
+    document.querySelectorAll("#stepper a[data-keep-step]").forEach(function (link) {
+      link.href = withStep(link.getAttribute("href"), t);
+    });
     applyMarks(JSON.parse(s.dataset.marks));
     applyTabMarks();
     reveal();
@@ -161,6 +164,11 @@
         });
       });
     });
+  }
+  // a link to this view with another tab, language or mode: the same step (t comes last)
+  function withStep(href, t) {
+    var bare = href.replace(/([?&])t=\d+$/, "");
+    return t ? bare + (bare.indexOf("?") < 0 ? "?" : "&") + "t=" + t : bare;
   }
   function part(url) {
     if (state.busy) { return; }
@@ -265,6 +273,12 @@
       goTo(to);
       return;
     }
+    var boardLink = target.closest("#stepper a[data-board]");
+    if (boardLink) {
+      event.preventDefault();
+      htmx.ajax("GET", boardLink.getAttribute("href"), { source: boardLink, swap: "none" });
+      return;
+    }
     var tabPart = target.closest("#stepper a[data-part]");
     if (tabPart) {
       event.preventDefault();
@@ -291,6 +305,7 @@
   });
   document.addEventListener("change", function (event) {
     var el = event.target;
+    if (el.id === "scrub") { goTo(Number(el.value)); return; }
     var form = byId("controls");
     if (form && el.closest && el.closest("#controls") && el.type !== "number") {
       htmx.trigger(form, "confignow");

@@ -57,6 +57,7 @@ class Problems:
     cells: dict[str, list[int]] = field(default_factory=dict)  # grid control → bad cells
     general: list[Message] = field(default_factory=list)  # the message box
     detail: str = ""  # convcore's message when it names no control
+    detail_translated: bool = False  # the catalogue has convcore's template
     raw: dict[str, Any] = field(default_factory=dict)  # rejected URL fields as received
     axes: tuple[Any, ...] = ()  # the output-size formulas, when they help
 
@@ -133,6 +134,8 @@ def _field_message(error: Any, name: str, model: type[BaseModel]) -> Message:
             N_("%(value)s is out of range: use a whole number from %(lo)s to %(hi)s."),
             {"value": received, "lo": lo, "hi": hi},
         )
+    if kind.startswith("int") and lo is not None and hi is not None and not received.strip():
+        return Message(N_("Type a whole number from %(lo)s to %(hi)s."), {"lo": lo, "hi": hi})
     if kind.startswith("int") and lo is not None and hi is not None:
         return Message(
             N_("“%(value)s” is not a whole number: use one from %(lo)s to %(hi)s."),
@@ -182,6 +185,7 @@ def place_convcore_error(
     control = control_of(err.params[0]) if err.params else None
     if control is None:
         problems.detail = text
+        problems.detail_translated = gettext(err.template) != err.template
     else:
         problems.add(control, Message(text=text))
 

@@ -9,7 +9,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from app.i18n import catalogue_path, load_translations
-from app.stepper.labels import KERNEL_LABELS
+from app.pages.labels import KERNEL_LABELS
 from convcore.presets import kernel_presets
 from tests.pages.conftest import soup
 
