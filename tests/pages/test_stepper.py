@@ -73,9 +73,7 @@ async def test_full_page_and_partial(client):
     assert "<html" not in part.text
     assert "<head" not in part.text
     assert part.headers["hx-push-url"] == "/conv2d?t=2"
-    restore = await client.get(
-        "/conv2d?t=2", headers={**HX, "HX-History-Restore-Request": "true"}
-    )
+    restore = await client.get("/conv2d?t=2", headers={**HX, "HX-History-Restore-Request": "true"})
     assert restore.text.lstrip().lower().startswith("<!doctype html>")
 
 
