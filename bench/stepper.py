@@ -8,9 +8,9 @@ Run (Playwright drives Debian's Chromium against a live uvicorn on a free port):
 For each page, the script opens it, presses → ``--presses`` times (each press waits for the
 previous step to settle) and records, per press:
 
-- *ms*: from the ``keydown`` event to the first frame painted after the page shows the new
-  step (``#stepper[data-t]`` changed: the next animation frame, then a task after it, so
-  style, layout and paint of that frame are done);
+- *ms*: from the ``keydown`` event to the frame that paints the new step: the page shows it
+  (``#stepper[data-t]`` changes, seen by a MutationObserver), then the next animation frame
+  and a task queued from it, so that frame's style, layout and paint are done;
 - *bytes*: what the network delivered for that step (CDP ``encodedDataLength``: compressed
   body and headers of every response that finished while the step was on its way).
 
@@ -57,7 +57,17 @@ SETTLED = """async (target) => {
     const main = document.querySelector('#stepper');
     return main && main.dataset.t === String(target);
   };
-  while (!shown()) { await new Promise(r => requestAnimationFrame(r)); }
+  if (!shown()) {
+    // the moment the page shows the step (a mutation), not the next frame after it
+    await new Promise(resolve => {
+      const watch = new MutationObserver(() => {
+        if (shown()) { watch.disconnect(); resolve(); }
+      });
+      watch.observe(document.body, {subtree: true, childList: true, attributes: true});
+    });
+  }
+  // the frame that paints it: its animation callbacks run before its style, layout and
+  // paint, and a task queued from them runs after
   await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
   return performance.now() - window.__press;
 }"""
@@ -133,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--presses", type=int, default=20)
     parser.add_argument("--compare", type=Path, action="append", default=[])
+    parser.add_argument("--only", default="", help="measure the pages whose name has this")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -145,6 +156,8 @@ def main() -> None:
         for label, tree in trees:
             with serve(tree) as base:
                 for name, query in CASES.items():
+                    if args.only not in name:
+                        continue
                     times, sizes = measure(browser, base + query, args.presses)
                     rows.append(
                         [

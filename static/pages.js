@@ -15,7 +15,7 @@
   "use strict";
   var STEP_KEYS = { ArrowLeft: -1, ArrowRight: 1 };
   var state = {
-    main: null, want: null, shown: null, filled: null, busy: false, asked: null,
+    main: null, want: null, shown: null, filled: null, busy: false,
     playing: false, timer: null
   };
   var marked = [];
@@ -45,12 +45,43 @@
     if (!state.busy) { request(n); }
     return true;
   }
+  // A step's answer is a few out-of-band pieces (templates/partials/step.html), placed here
+  // by id. htmx's own out-of-band swap would process every element of them for hx-
+  // attributes (about 15 ms for the 98-row tap table of the heaviest page); they have none.
   function request(n, url) {
     state.busy = true;
-    state.asked = main().dataset.stepUrl;
-    htmx.ajax("GET", url || stepUrl(n), {
-      source: document.body, swap: "none", headers: { "X-Part": "step" }
-    }).then(arrived, function () { state.busy = false; stop(); });
+    var asked = main().dataset.stepUrl;
+    fetch(url || stepUrl(n), { headers: { "HX-Request": "true", "X-Part": "step" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("step answered " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        // a step answered for a configuration that has changed meanwhile is dropped
+        var problems = main() && main().dataset.stepUrl === asked && place(html);
+        arrived();
+        if (problems) { markProblems(); }
+      })
+      .catch(function () { state.busy = false; stop(); });
+  }
+  // true when the answer carried messages (the configuration cannot be shown any more)
+  function place(html) {
+    var answer = document.createElement("template");
+    var messages = false;
+    answer.innerHTML = html;
+    Array.prototype.slice.call(answer.content.children).forEach(function (piece) {
+      var old = piece.id ? byId(piece.id) : null;
+      if (!old) { return; }
+      var how = piece.getAttribute("hx-swap-oob");
+      piece.removeAttribute("hx-swap-oob");
+      if (how === "innerHTML") {
+        old.innerHTML = piece.innerHTML;
+        messages = true;
+      } else {
+        old.replaceWith(piece);
+      }
+    });
+    return messages;
   }
   function arrived() {
     state.busy = false;
@@ -323,17 +354,7 @@
       if (twin) { twin.setAttribute("hx-preserve", "true"); }
     }
   });
-  // a step answered for a configuration that has changed meanwhile is dropped
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var config = event.detail.requestConfig;
-    if (config && config.headers && config.headers["X-Part"] === "step" &&
-        main() && state.asked !== main().dataset.stepUrl) {
-      event.detail.shouldSwap = false;
-    }
-  });
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var config = event.detail.requestConfig;
-    if (config && config.headers && config.headers["X-Part"] === "step") { return; }
+  document.addEventListener("htmx:afterSettle", function () {
     if (refocus) {
       var el = byId(refocus);
       refocus = null;
@@ -472,8 +493,7 @@
 
   // a grid wider than its box scrolls by itself: keep the step's cells in view
   function reveal() {
-    document.querySelectorAll("#stepper .panel .scroll").forEach(function (box) {
-      if (box.scrollWidth <= box.clientWidth) { return; }
+    document.querySelectorAll("#stepper .panel .scroll[data-wide]").forEach(function (box) {
       var table = box.querySelector("table");
       var cell = table && table.classList.contains("output") ? currentOutput(table) : null;
       if (!cell) { return; }
@@ -507,8 +527,21 @@
       if (first && !table.querySelector("td[tabindex='0']")) { first.tabIndex = 0; }
     });
     markProblems();
+    measure();
+  }
+  // which grid boxes are narrower than their grid (measured once per board and size)
+  function measure() {
+    document.querySelectorAll("#stepper .panel .scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) { box.dataset.wide = ""; }
+      else { delete box.dataset.wide; }
+    });
     reveal();
   }
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(measure, 200);
+  });
   document.addEventListener("DOMContentLoaded", function () {
     history.replaceState({ htmx: true }, "", location.href);
     start();
