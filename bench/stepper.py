@@ -41,7 +41,7 @@ CHROMIUM = os.environ.get("CONVPLAY_CHROMIUM", "/usr/bin/chromium")
 
 CASES = {
     "tutorial 3×3 · 2×2": "/",
-    "7×7 · 3×3, stride 2, pad 1": "/?h=9&w=9&kp=sobel_x&sh=2&sw=2&ph=1&pw=1",
+    "9×9 · 3×3, stride 2, pad 1": "/?h=9&w=9&kp=sobel_x&sh=2&sw=2&ph=1&pw=1",
     "16×16 · 7×7, 4→4 channels, groups 2, same, reflect": (
         "/?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect"
     ),

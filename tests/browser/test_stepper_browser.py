@@ -245,7 +245,14 @@ def _axe(page: Page) -> list[dict]:
 
 @pytest.mark.parametrize(
     "query",
-    ["/", STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh", "/?h=2&w=2&kp=sobel_x"],
+    [
+        "/",
+        STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh",
+        "/?h=2&w=2&kp=sobel_x",
+        "/?h=99&sh=0&ci=4&co=4&groups=3",
+        "/?h=16&w=16&xp=random&kp=random&kh=7&kw=7&pad=same&present=1&tab=kmatrix",
+        "/?kp=box_blur&h=5&w=5&tab=torch&bias=1",
+    ],
 )
 def test_no_serious_accessibility_violations(page: Page, live_server, query, shot):
     page.goto(live_server + query)

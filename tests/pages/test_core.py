@@ -252,3 +252,22 @@ async def test_the_shift_add_tab_appears_with_the_method(monkeypatch):
     assert_allclose([float(td["data-value"]) for td in cells], out[1].numpy().ravel())
     cur = page.select("#SA-running td.cur")
     assert len(cur) == 1
+
+
+@pytest.mark.parametrize("tab", ["loop", "im2col", "kmatrix", "torch", "shift_add"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "h=16&w=16&xp=random&kp=random&kh=7&kw=7&pad=same&present=1",
+        "h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect",
+        "h=1&w=1&kp=random&kh=1&kw=1&bias=1&lang=zh",
+        "h=2&w=2&kp=sobel_x",
+        "h=5&w=5&kp=custom&kp0=custom&ks=1,1,2,2&k=1&k=&k=3&k=4&tap=40",
+    ],
+)
+async def test_every_tab_answers_every_way(client, tab, query):
+    # the whole page, the board after a change, a step: never a server error
+    for headers in ({}, HX, STEP):
+        response = await client.get(f"/conv2d?{query}&tab={tab}&t=5", headers=headers)
+        assert response.status_code == 200, (headers, response.text[-500:])
