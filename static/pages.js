@@ -15,7 +15,7 @@
   "use strict";
   var STEP_KEYS = { ArrowLeft: -1, ArrowRight: 1 };
   var state = {
-    main: null, want: null, shown: null, filled: null, busy: false,
+    main: null, want: null, shown: null, filled: null, busy: false, pending: null,
     playing: false, timer: null
   };
   var marked = [];
@@ -87,7 +87,11 @@
     state.busy = false;
     var s = byId("step-state");
     if (s) { sync(s); }
-    if (state.want !== null && state.want !== state.shown) {
+    if (state.pending) {
+      var url = state.pending;
+      state.pending = null;
+      request(state.shown, url);
+    } else if (state.want !== null && state.want !== state.shown) {
       request(state.want);
     } else if (state.playing) {
       tick();
@@ -201,8 +205,10 @@
     var bare = href.replace(/([?&])t=\d+$/, "");
     return t ? bare + (bare.indexOf("?") < 0 ? "?" : "&") + "t=" + t : bare;
   }
+  // a link that changes the tab's part of the step (shift-add's taps): asked after the
+  // request on its way, if any
   function part(url) {
-    if (state.busy) { return; }
+    if (state.busy) { state.pending = url; return; }
     state.want = state.shown;
     request(state.shown, url);
   }

@@ -211,8 +211,10 @@ def test_the_shift_add_tab_when_the_engine_has_it(page: Page, live_server):
     w = kernel_pattern("sobel_x", (1, 1, 3, 3))
     out = cc.conv2d(x, w, stride=(2, 1))
     page.click("#tap-next")
+    expect(page.locator("#tap-count")).to_contain_text("Tap 2 of 9")
     page.click("#tap-next")
-    expect(page.locator("#tap-count")).to_contain_text("3")
+    expect(page.locator("#tap-count")).to_contain_text("Tap 3 of 9")
+    assert "tap=2" in page.url
     running = page.eval_on_selector_all("#SA-running td", "cs => cs.map(c => +c.dataset.value)")
     partial = sum(w[0, 0, 0, j] * x[0, 0:5:2, j : j + 4][:2] for j in range(3))
     np.testing.assert_allclose(np.reshape(running, out.shape[1:]), partial)

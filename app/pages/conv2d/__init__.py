@@ -36,7 +36,7 @@ def conv2d_page() -> Page:
         Tab("kmatrix", N_("Kernel matrix"), "conv2d/tab_kmatrix.html"),
     ]
     if "shift_add" in cc.METHODS["conv2d"]:
-        tabs.append(Tab("shift_add", N_("Shift and add"), "conv2d/tab_shift_add.html"))
+        tabs.append(Tab("shift_add", N_("Shift-add"), "conv2d/tab_shift_add.html"))
     tabs.append(Tab("torch", N_("PyTorch"), "conv2d/tab_torch.html"))
     query = page_query(
         "conv2d",
