@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 # Benchmarks: unset the OpenBLAS overrides this machine sets (they slow numpy's GEMM ~4×).
 bench: $(STAMP)
-	for b in conv2d transposed_pooling stepper; do \
+	for b in engine stepper worst_case; do \
 	  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python -m bench.$$b || exit 1; done
 
 clean:

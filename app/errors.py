@@ -27,12 +27,28 @@ _ECHO_CHARS = 80
 
 
 class LimitExceededError(Exception):
-    """A request asks for more than a server limit allows (see :class:`app.settings.Settings`)."""
+    """A request asks for more than a server limit allows (see :class:`app.settings.Settings`).
 
-    def __init__(self, field: str, value: int, limit: int, setting: str, what: str) -> None:
-        super().__init__(f"{what} is {value}, over the limit of {limit} ({setting})")
+    ``method``, when set, is a cheaper method of the same operation that fits every limit;
+    the message then ends by suggesting it.
+    """
+
+    def __init__(
+        self, field: str, value: int, limit: int, setting: str, what: str, method: str | None = None
+    ) -> None:
+        hint = f"; use method {method!r}" if method else ""
+        super().__init__(f"{what} is {value}, over the limit of {limit} ({setting}){hint}")
         self.field, self.value, self.limit, self.setting = field, value, limit, setting
+        self.what, self.method = what, method
         self.message = str(self)
+
+    def with_hint(self, method: str | None) -> LimitExceededError:
+        """The same error, suggesting ``method`` instead (unchanged when it is None)."""
+        if method is None:
+            return self
+        return LimitExceededError(
+            self.field, self.value, self.limit, self.setting, self.what, method
+        )
 
 
 class ApiError(Exception):
@@ -90,18 +106,18 @@ async def _on_validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _on_limit(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, LimitExceededError)
-    body = error_body(
-        _loc(exc.field),
-        exc.message,
-        "limit_exceeded",
-        input=exc.value,
-        ctx={"limit": exc.limit, "setting": exc.setting},
-    )
+    context: dict[str, Any] = {"limit": exc.limit, "setting": exc.setting}
+    if exc.method:
+        context["method"] = exc.method
+    body = error_body(_loc(exc.field), exc.message, "limit_exceeded", input=exc.value, ctx=context)
     return JSONResponse(body, status_code=422)
 
 
 async def _on_convcore(_: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse(error_body(["body"], str(exc), "convcore_error"), status_code=422)
+    assert isinstance(exc, ConvcoreError)
+    # the first argument the error names is the one to change: point the client at it
+    loc = ["body", *exc.params[:1]]
+    return JSONResponse(error_body(loc, str(exc), "convcore_error"), status_code=422)
 
 
 async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:

@@ -8,6 +8,9 @@ To add strings after editing a template, from the repository root::
     .venv/bin/pybabel update -i /tmp/messages.pot -d app/locale -l zh_Hans
 
 then translate the new entries (``tests/pages/test_i18n.py`` fails until every one is).
+``babel.cfg`` also extracts convcore's error templates (the first argument of every
+``ConvcoreError``): a page shows ``gettext(err.template).format(**err.values)``, so a
+translation must keep the template's ``{fields}`` (the same test checks it).
 """
 
 from __future__ import annotations

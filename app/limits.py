@@ -66,6 +66,15 @@ def check_work(multiplies: int, settings: Settings) -> None:
     check("", "multiply-adds", multiplies, settings.max_multiplies, "max_multiplies")
 
 
+def check_steps(method: str, steps: int, settings: Settings) -> None:
+    """The Python-level steps a method takes (see :mod:`convcore.registry`)."""
+    if steps > settings.max_python_steps:
+        what = f"Python-level step count of method {method!r}"
+        raise LimitExceededError(
+            "method", steps, settings.max_python_steps, "max_python_steps", what
+        )
+
+
 def check_matrix(field: str, rows: int, cols: int, settings: Settings) -> None:
     """An unrolled kernel matrix of rows × cols entries."""
     check(

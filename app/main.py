@@ -30,9 +30,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and steps: HTML compresses ~8×
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(api_ops.router)
-    app.include_router(api_trace.router)
-    app.include_router(api_inspect.router)
+    # request models carry this app's limits as bounds, so these routers are built per app
+    app.include_router(api_ops.build_router(settings))
+    app.include_router(api_trace.build_router(settings))
+    app.include_router(api_inspect.build_router(settings))
     app.include_router(api_catalog.router)
     install_pages(app)
     return app

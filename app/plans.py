@@ -1,41 +1,49 @@
-"""Size up a request before running it: validate with convcore's geometry, then check limits.
+"""Size up a request before running it: prepare it with convcore, compare its costs with limits.
 
-Each function raises ``ConvcoreError`` for a configuration torch would reject and
-``LimitExceededError`` for one over a server limit; what remains is safe to compute.
+convcore's prepare step validates the call once and works out its geometry, whose cost
+figures (multiply-adds, padded or canvas values, kernel-matrix entries, each method's
+Python-level steps, the size of a trace window) this module only compares with
+:class:`app.settings.Settings`. Each function raises ``ConvcoreError`` for a configuration
+torch would reject and ``LimitExceededError`` for one over a server limit; what remains is
+safe to compute, from the same prepared call.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-import numpy as np
-from numpy.typing import NDArray
-
+import convcore as cc
 from app import limits
-from app.schemas.ops import AvgPool2dParams, Conv2dParams, ConvTranspose2dParams, MaxPool2dParams
+from app.errors import LimitExceededError
+from app.schemas.spec_models import OpBody, default_method
 from app.settings import Settings
-from convcore import conv2d_geometry, conv_transpose2d_geometry, pool2d_geometry
-from convcore.dispatch import run_batched
 from convcore.geometry import Conv2dGeometry
-from convcore.layout import Batched, batch_conv_args, check_bias
-from convcore.params import as_pair
-from convcore.transposed import ConvTranspose2dGeometry, check_transposed_bias
+from convcore.kernel_matrix import kernel_matrix_geometry
+from convcore.prepare import Prepared
+from convcore.spec import op_spec
+from convcore.unfold import unfold_geometry
+
+CallT = TypeVar("CallT", bound=Prepared[Any])
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What a checked request will produce and cost.
+class Plan(Generic[CallT]):
+    """A checked request: the prepared call, and what it will produce and cost."""
 
-    For the convolutions also the arrays in torch's 4-D layout and the geometry, so that
-    :func:`run_conv2d` / :func:`run_conv_transpose2d` compute without sizing it all again.
-    """
+    call: CallT
 
-    out_shape: tuple[int, ...]
-    work: int  # multiply-adds, or intermediate values when those are more
-    args: Batched | None = None
-    geometry: Conv2dGeometry | ConvTranspose2dGeometry | None = None
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """The output's shape in the request's layout."""
+        return self.call.out_shape
+
+    @property
+    def work(self) -> int:
+        """Multiply-adds, or intermediate values when those are more."""
+        return int(self.call.geometry.work)
 
     def small(self, settings: Settings) -> bool:
         """Cheap enough to compute on the event loop instead of a worker thread."""
@@ -44,120 +52,114 @@ class Plan:
             and math.prod(self.out_shape) <= settings.inline_work // 100
         )
 
-
-def _check_params(settings: Settings, **pairs: Any) -> None:
-    """Every stride, padding and dilation within max_side (ints or pairs; strings skipped)."""
-    for name, value in pairs.items():
-        if value is not None and not isinstance(value, str):
-            limits.check_spatial(name, as_pair(value, name), settings)
+    def run(self, method: str) -> Any:
+        """The operation by ``method`` on the checked arrays and geometry."""
+        return self.call.run(method)
 
 
-def plan_conv2d(body: Conv2dParams, settings: Settings, method: str | None = None) -> Plan:
-    """Check a conv2d request; return its plan (batched output shape)."""
-    limits.check_image("input", body.input.shape, settings)
-    limits.check_weight("weight", body.weight.shape, settings)
-    _check_params(settings, stride=body.stride, padding=body.padding, dilation=body.dilation)
-    args = batch_conv_args(body.input, body.weight, body.bias, "conv2d")
-    g = conv2d_geometry(
-        args.x.shape,
-        args.weight.shape,
-        body.stride,
-        body.padding,
-        body.dilation,
-        body.groups,
-        body.padding_mode,
-    )
-    n, (oh, ow), (kh, kw) = args.x.shape[0], g.out_size, g.kernel
-    out = (n, g.out_channels, oh, ow)
-    limits.check_image("output", out, settings)
-    multiplies = n * g.out_channels * oh * ow * g.in_per_group * kh * kw
-    padded = n * g.in_channels * g.padded_size[0] * g.padded_size[1]
-    limits.check_work(max(multiplies, padded), settings)
-    if method == "kernel_matrix":
-        limits.check_matrix(
-            "method",
-            g.out_channels * oh * ow,
-            g.in_channels * g.in_size[0] * g.in_size[1],
-            settings,
-        )
-    return Plan(out, max(multiplies, padded), args, g)
+def _checked(call: CallT, settings: Settings, method: str | None) -> Plan[CallT]:
+    """The limits every operation shares: the output, the work, the method's own costs."""
+    limits.check_image("output", call.out_shape, settings)
+    limits.check_work(call.geometry.work, settings)
+    if method is not None:
+        check_method(call, method, settings)
+    return Plan(call)
 
 
-def plan_conv_transpose2d(
-    body: ConvTranspose2dParams, settings: Settings, method: str | None = None
-) -> Plan:
-    """Check a conv_transpose2d request; return its plan (batched output shape)."""
-    limits.check_image("input", body.input.shape, settings)
-    limits.check_weight("weight", body.weight.shape, settings)
-    _check_params(
-        settings,
-        stride=body.stride,
-        padding=body.padding,
-        output_padding=body.output_padding,
-        dilation=body.dilation,
-    )
-    args = batch_conv_args(body.input, body.weight, body.bias, "conv_transpose2d")
-    g = conv_transpose2d_geometry(
-        args.x.shape,
-        args.weight.shape,
-        body.stride,
-        body.padding,
-        body.output_padding,
-        body.groups,
-        body.dilation,
-    )
-    n, (oh, ow), (kh, kw) = args.x.shape[0], g.out_size, g.kernel
-    out = (n, g.out_channels, oh, ow)
-    limits.check_image("output", out, settings)
-    multiplies = n * g.in_channels * g.in_size[0] * g.in_size[1] * g.out_per_group * kh * kw
-    canvas = n * max(g.in_channels, g.out_channels) * g.canvas_size[0] * g.canvas_size[1]
-    limits.check_work(max(multiplies, canvas), settings)
-    if method == "kernel_matrix":
-        limits.check_matrix(
-            "method",
-            g.in_channels * g.in_size[0] * g.in_size[1],
-            g.out_channels * oh * ow,
-            settings,
-        )
-    return Plan(out, max(multiplies, canvas), args, g)
+def check_method(call: Prepared[Any], method: str, settings: Settings) -> None:
+    """The costs only ``method`` has: its Python-level steps, a kernel matrix it builds.
 
-
-def run_conv2d(plan: Plan, method: str) -> NDArray[np.floating]:
-    """``convcore.conv2d`` by ``method`` on a plan's checked arrays and geometry.
-
-    Shares :func:`convcore.dispatch.run_batched` with :func:`convcore.conv2d`, without
-    redoing the layout and the geometry the plan has just worked out.
+    Over a limit, the error names the cheapest method of the op that fits every limit.
     """
-    args, g = plan.args, plan.geometry
-    if args is None or not isinstance(g, Conv2dGeometry):
-        raise TypeError("run_conv2d needs a plan from plan_conv2d")
-    check_bias(args.bias, g.out_channels, args.weight.shape)
-    return run_batched("conv2d", method, args, g)
+    try:
+        _method_costs(call, method, settings)
+    except LimitExceededError as err:
+        raise err.with_hint(_cheaper_method(call, method, settings)) from None
 
 
-def run_conv_transpose2d(plan: Plan, method: str) -> NDArray[np.floating]:
-    """``convcore.conv_transpose2d`` by ``method`` on a plan's checked arrays and geometry."""
-    args, g = plan.args, plan.geometry
-    if args is None or not isinstance(g, ConvTranspose2dGeometry):
-        raise TypeError("run_conv_transpose2d needs a plan from plan_conv_transpose2d")
-    check_transposed_bias(args.bias, g)
-    return run_batched("conv_transpose2d", method, args, g)
+def _method_costs(call: Prepared[Any], method: str, settings: Settings) -> None:
+    if cc.get_method(call.op, method).matrix:
+        rows, cols = call.geometry.matrix_shape
+        limits.check_matrix("method", rows, cols, settings)
+    limits.check_steps(method, call.python_steps(method), settings)
 
 
-def plan_pool(body: MaxPool2dParams | AvgPool2dParams, settings: Settings) -> Plan:
-    """Check a max_pool2d or avg_pool2d request; return its plan (input's layout)."""
-    limits.check_image("input", body.input.shape, settings)
-    kernel = as_pair(body.kernel_size, "kernel_size")
-    limits.check_kernel_size(kernel, settings)
-    dilation = body.dilation if isinstance(body, MaxPool2dParams) else 1
-    _check_params(settings, stride=body.stride, padding=body.padding, dilation=dilation)
-    g = pool2d_geometry(
-        body.input.shape[-2:], body.kernel_size, body.stride, body.padding, dilation, body.ceil_mode
+def _cheaper_method(call: Prepared[Any], method: str, settings: Settings) -> str | None:
+    """A method of the op that fits every limit: the op's default (its fast path) if it does,
+    else the one with the fewest Python-level steps, building no kernel matrix if possible."""
+    default = default_method(call.op)
+    fitting = []
+    for order, (name, entry) in enumerate(cc.METHODS[call.op].items()):
+        if name == method:
+            continue
+        try:
+            _method_costs(call, name, settings)
+        except LimitExceededError:
+            continue
+        fitting.append((name != default, entry.matrix, call.python_steps(name), order, name))
+    return min(fitting)[-1] if fitting else None
+
+
+#: Each operation's prepare step.
+PREPARE: dict[str, Callable[..., Prepared[Any]]] = {
+    "conv2d": cc.prepare_conv2d,
+    "conv_transpose2d": cc.prepare_conv_transpose2d,
+    "max_pool2d": cc.prepare_max_pool2d,
+    "avg_pool2d": cc.prepare_avg_pool2d,
+}
+
+#: How each array argument is held to the limits (its own sizes, before anything is built).
+ARRAY_CHECKS: dict[str, Callable[[str, tuple[int, ...], Settings], None]] = {
+    "input": limits.check_image,
+    "weight": limits.check_weight,
+}
+
+
+def plan_op(body: OpBody, settings: Settings, method: str | None = None) -> Plan[Any]:
+    """Check a request for ``body.op`` (and ``method``'s own costs, when given).
+
+    The request's arrays and options are exactly the op's arguments (both come from
+    :mod:`convcore.spec`), so one function serves every operation.
+    """
+    for arg in op_spec(body.op).tensors:
+        value = getattr(body, arg.name, None)
+        if value is not None and arg.name in ARRAY_CHECKS:
+            ARRAY_CHECKS[arg.name](arg.name, value.shape, settings)
+    call = PREPARE[body.op](*body.arrays(), **body.kwargs())
+    return _checked(call, settings, method)
+
+
+def check_trace(call: Prepared[Any], count: int, view: str, settings: Settings) -> None:
+    """A window of ``count`` trace steps: few enough steps, few enough taps in all."""
+    limits.check("count", "", count, settings.max_trace_steps, "max_trace_steps")
+    taps = call.geometry.trace_size(view)[1]
+    limits.check(
+        "count", f"× {taps} taps per step", count * taps, settings.max_trace_taps, "max_trace_taps"
     )
-    out = (*body.input.shape[:-2], *g.out_size)
-    limits.check_image("output", out, settings)
-    planes = math.prod(out[:-2])  # N·C, C or 1
-    padded = (g.in_size[0] + g.pads[0] + g.pads[1]) * (g.in_size[1] + g.pads[2] + g.pads[3])
-    work = planes * max(g.out_size[0] * g.out_size[1] * kernel[0] * kernel[1], padded)
-    limits.check_work(work, settings)
-    return Plan(out, work)
+
+
+def plan_unfold(input_shape: tuple[int, ...], params: dict[str, Any], settings: Settings) -> None:
+    """Check an unfold request: the input, and the columns it produces."""
+    limits.check_image("input", input_shape, settings)
+    g = unfold_geometry(input_shape, **params)
+    channels = g.in_channels * g.kernel[0] * g.kernel[1]
+    columns = (*input_shape[:-3], channels, math.prod(g.out_size))
+    limits.check_elements("columns", columns, settings)
+
+
+def plan_kernel_matrix(
+    weight_shape: tuple[int, ...], params: dict[str, Any], settings: Settings
+) -> Conv2dGeometry:
+    """Check a kernel_matrix request; return the geometry the matrix is built for."""
+    g = kernel_matrix_geometry(weight_shape, **params)
+    limits.check_weight("weight", weight_shape, settings)
+    limits.check(
+        "input_size",
+        "channels (weight.shape[1] × groups)",
+        g.in_channels,
+        settings.max_channels,
+        "max_channels",
+    )
+    limits.check_matrix("matrix", *g.matrix_shape, settings)
+    limits.check_elements("matrix", g.matrix_shape, settings)
+    return g

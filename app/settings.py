@@ -44,7 +44,21 @@ class Settings(BaseSettings):
         ge=1,
         description="Most multiply-adds (or intermediate values) one operation may need.",
     )
+    max_python_steps: int = Field(
+        default=100_000,
+        ge=1,
+        description="Most Python-level steps one method may take: passes through the loops "
+        "the interpreter runs itself (per window of the loop methods, per input cell of "
+        "scatter, per tap of the vectorised ones), a few microseconds each. Over it, the "
+        "error names a method that fits.",
+    )
     max_trace_steps: int = Field(default=64, ge=1, description="Most steps per trace request.")
+    max_trace_taps: int = Field(
+        default=16_384,
+        ge=1,
+        description="Most taps in one trace response (steps × taps per step): each tap is a "
+        "record of a dozen numbers, about 160 bytes of JSON and a few microseconds to build.",
+    )
     max_body_bytes: int = Field(
         default=2_000_000, ge=64, description="Largest request body in bytes."
     )

@@ -1,4 +1,4 @@
-"""Timing helpers shared by the bench scripts: same process, same thread count, medians."""
+"""Timing helpers shared by the bench scripts: same process, same thread count."""
 
 from __future__ import annotations
 
@@ -24,6 +24,33 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> f
     return float(np.median(times))
 
 
+def best_seconds_interleaved(
+    fns: dict[str, Callable[[], object]],
+    repeats: int,
+    warmup: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, float]:
+    """Best time of each function over ``repeats`` rounds that run them all in turn.
+
+    Interleaving makes every function see the same background load, and the best of N
+    is the run the load disturbed least; the order alternates so that none always runs
+    straight after another's cache traffic. ``clock`` is wall time by default;
+    ``time.thread_time`` counts only this thread's CPU time, which other processes cannot
+    inflate, and is the whole cost only when numpy's BLAS and torch run on one thread.
+    """
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    best = dict.fromkeys(fns, float("inf"))
+    names = list(fns)
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else reversed(names):
+            start = clock()
+            fns[name]()
+            best[name] = min(best[name], clock() - start)
+    return best
+
+
 def pin_threads(threads: int) -> threadpool_limits:
     """Give numpy's BLAS and torch the same number of threads; returns the limiter to keep."""
     torch.set_num_threads(threads)
@@ -31,7 +58,7 @@ def pin_threads(threads: int) -> threadpool_limits:
 
 
 def describe_machine(threads: int) -> str:
-    """One paragraph naming the CPU, BLAS, thread counts and library versions."""
+    """One paragraph naming the CPU, BLAS, thread counts, library versions and the load."""
     blas = [
         f"{i['internal_api']} {i.get('version')} ({i.get('architecture')})"
         for i in threadpool_info()
@@ -39,10 +66,16 @@ def describe_machine(threads: int) -> str:
     ]
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
     return (
-        f"machine: {platform.machine()}, {os.cpu_count()} cores; threads: {threads} "
-        f"(numpy BLAS and torch); numpy {np.__version__} with {', '.join(blas) or 'unknown BLAS'};"
-        f" torch {torch.__version__}; OpenBLAS overrides in env: {env or 'none'}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{load_average()}; threads: {threads} (numpy BLAS and torch); numpy {np.__version__} "
+        f"with {', '.join(blas) or 'unknown BLAS'}; torch {torch.__version__}; OpenBLAS "
+        f"overrides in env: {env or 'none'}"
     )
+
+
+def load_average() -> str:
+    """The 1-minute load average, which says how busy the machine was."""
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "unknown"
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
@@ -50,32 +83,3 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def compare(
-    name: str,
-    torch_fn: Callable[[], np.ndarray],
-    ours_fn: Callable[[str], np.ndarray],
-    methods: tuple[str, ...],
-    flops: float,
-    repeats: int,
-) -> list[list[str]]:
-    """Time torch and each convcore method on one case, after checking they agree.
-
-    Returns table rows: case, method, median ms, GFLOP/s (or '—' when ``flops`` is 0), and
-    throughput as a fraction of torch's (torch time / method time).
-    """
-    expected = torch_fn()
-    t_torch = median_seconds(torch_fn, repeats)
-
-    def rate(seconds: float) -> str:
-        return f"{flops / 1e9 / seconds:.1f}" if flops else "—"
-
-    rows = [[name, "torch", f"{t_torch * 1e3:.2f}", rate(t_torch), "1.00"]]
-    for method in methods:
-        np.testing.assert_allclose(ours_fn(method), expected, rtol=1e-3, atol=1e-3)
-        seconds = median_seconds(lambda m=method: ours_fn(m), repeats)
-        rows.append(
-            [name, method, f"{seconds * 1e3:.2f}", rate(seconds), f"{t_torch / seconds:.2f}"]
-        )
-    return rows

@@ -8,9 +8,25 @@ array([[19., 25.],
 
 from convcore.convolution import conv2d
 from convcore.errors import ConvcoreError
-from convcore.geometry import Conv2dGeometry, conv2d_geometry
+from convcore.geometry import (
+    Conv2dGeometry,
+    ConvTranspose2dGeometry,
+    Pool2dGeometry,
+    conv2d_geometry,
+    conv_transpose2d_geometry,
+    pool2d_geometry,
+)
 from convcore.kernel_matrix import kernel_matrix
-from convcore.pooling import Pool2dGeometry, avg_pool2d, max_pool2d, pool2d_geometry
+from convcore.pooling import avg_pool2d, max_pool2d
+from convcore.prepare import (
+    Prepared,
+    PreparedConv,
+    PreparedPool,
+    prepare_avg_pool2d,
+    prepare_conv2d,
+    prepare_conv_transpose2d,
+    prepare_max_pool2d,
+)
 from convcore.registry import METHODS, Method, get_method
 from convcore.shapes import (
     conv_output_size,
@@ -25,11 +41,7 @@ from convcore.trace import (
     trace_conv_transpose2d,
     trace_max_pool2d,
 )
-from convcore.transposed import (
-    ConvTranspose2dGeometry,
-    conv_transpose2d,
-    conv_transpose2d_geometry,
-)
+from convcore.transposed import conv_transpose2d
 from convcore.unfold import fold, unfold
 
 __version__ = "0.1.0"
@@ -41,6 +53,9 @@ __all__ = [
     "ConvcoreError",
     "Method",
     "Pool2dGeometry",
+    "Prepared",
+    "PreparedConv",
+    "PreparedPool",
     "__version__",
     "avg_pool2d",
     "conv2d",
@@ -56,6 +71,10 @@ __all__ = [
     "max_pool2d",
     "pool2d_geometry",
     "pool_output_size",
+    "prepare_avg_pool2d",
+    "prepare_conv2d",
+    "prepare_conv_transpose2d",
+    "prepare_max_pool2d",
     "same_padding",
     "trace_avg_pool2d",
     "trace_conv2d",

@@ -12,31 +12,12 @@ from typing import Any
 from convcore.errors import ConvcoreError
 from convcore.params import IntOrPair, as_pair
 from convcore.shapes import same_padding
+from convcore.spec import OPS
 
-#: torch.nn.functional's keyword arguments per op, in signature order, with their defaults.
+#: torch.nn.functional's keyword arguments per op, in signature order, with their defaults:
+#: read from :mod:`convcore.spec` (``padding_mode`` is nn.Conv2d's, written as an ``F.pad``).
 SIGNATURES: dict[str, tuple[tuple[str, Any], ...]] = {
-    "conv2d": (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)),
-    "conv_transpose2d": (
-        ("stride", 1),
-        ("padding", 0),
-        ("output_padding", 0),
-        ("groups", 1),
-        ("dilation", 1),
-    ),
-    "max_pool2d": (
-        ("stride", None),
-        ("padding", 0),
-        ("dilation", 1),
-        ("ceil_mode", False),
-        ("return_indices", False),
-    ),
-    "avg_pool2d": (
-        ("stride", None),
-        ("padding", 0),
-        ("ceil_mode", False),
-        ("count_include_pad", True),
-        ("divisor_override", None),
-    ),
+    op: tuple((arg.name, arg.default) for arg in spec.torch_keywords) for op, spec in OPS.items()
 }
 
 _CONV_OPS = ("conv2d", "conv_transpose2d")
@@ -81,7 +62,12 @@ def pytorch_code(
     'out = F.max_pool2d(x, 3, stride=2, padding=1)'
     """
     if op not in SIGNATURES:
-        raise ConvcoreError(f"op must be one of {', '.join(map(repr, SIGNATURES))}, got {op!r}")
+        raise ConvcoreError(
+            "op must be one of {choices}, got {op!r}",
+            "op",
+            choices=", ".join(map(repr, SIGNATURES)),
+            op=op,
+        )
     values = dict(params)
     two_d = input_ndim == 2
     x = "x[None, None]" if two_d and op in _CONV_OPS else "x[None]" if two_d else "x"
@@ -97,9 +83,9 @@ def pytorch_code(
     else:
         positional.append(_literal(values.pop("kernel_size")))
     keywords = [
-        f"{name}={_literal(values[name])}"
-        for name, default in SIGNATURES[op]
-        if name in values and not _is_default(values[name], default)
+        f"{arg.name}={_literal(values[arg.name])}"
+        for arg in OPS[op].torch_keywords
+        if arg.name in values and not arg.is_default(values[arg.name])
     ]
     call = f"F.{op}({', '.join(positional + keywords)})"
     if values.get("return_indices"):
@@ -138,22 +124,22 @@ def _pad_amounts(
     """``F.pad``'s (left, right, top, bottom) for a conv2d ``padding``."""
     if padding == "same":
         if len(kernel_shape) < 2:
-            raise ConvcoreError("padding='same' with a padding_mode needs the kernel's shape")
+            raise ConvcoreError(
+                "padding='same' with a padding_mode needs the kernel's shape",
+                ("kernel_shape", "padding"),
+            )
         dh, dw = as_pair(dilation, "dilation")
         top, bottom = same_padding(kernel_shape[-2], dh)
         left, right = same_padding(kernel_shape[-1], dw)
         return left, right, top, bottom
     if isinstance(padding, str):
-        raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
+        raise ConvcoreError(
+            "padding must be an int, a pair, 'same' or 'valid', got {padding!r}",
+            "padding",
+            padding=padding,
+        )
     ph, pw = as_pair(padding, "padding")
     return pw, pw, ph, ph
-
-
-def _is_default(value: Any, default: Any) -> bool:
-    """True when ``value`` means the default, also as a pair (``(1, 1)`` for 1)."""
-    if isinstance(value, list | tuple) and not isinstance(default, bool) and default is not None:
-        return all(v == default for v in value)
-    return value is default if default is None or isinstance(default, bool) else value == default
 
 
 def _literal(value: Any) -> str:

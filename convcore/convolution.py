@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from convcore.dispatch import run_batched
-from convcore.geometry import Padding, conv2d_geometry
-from convcore.layout import batch_conv_args, check_bias
-from convcore.params import IntOrPair
+from convcore.params import IntOrPair, Padding
+from convcore.prepare import prepare_conv2d
 from convcore.registry import get_method
 
 
@@ -44,8 +42,9 @@ def conv2d(
     padding_mode : {'zeros', 'reflect', 'replicate', 'circular'}
         What the padding cells hold, as in ``torch.nn.Conv2d``.
     method : str
-        A conv2d method from :data:`convcore.registry.METHODS`: 'loop', 'im2col'
-        (default, fast) or 'kernel_matrix'.
+        Any conv2d method of :data:`convcore.registry.METHODS` (``cc.METHODS["conv2d"]``
+        names each with a one-line summary); 'im2col' by default, the fastest on most
+        layers.
 
     Returns
     -------
@@ -69,10 +68,8 @@ def conv2d(
     array([[ 8., 12.],
            [20., 24.]])
     """
-    args = batch_conv_args(input, weight, bias, "conv2d")
     get_method("conv2d", method)  # an unknown method is reported before any other problem
-    geometry = conv2d_geometry(
-        args.x.shape, args.weight.shape, stride, padding, dilation, groups, padding_mode
+    call = prepare_conv2d(
+        input, weight, bias, stride, padding, dilation, groups, padding_mode=padding_mode
     )
-    check_bias(args.bias, geometry.out_channels, args.weight.shape)
-    return run_batched("conv2d", method, args, geometry)
+    return call.run(method)

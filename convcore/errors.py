@@ -49,6 +49,15 @@ class ConvcoreError(ValueError):
         self.params: tuple[str, ...] = (params,) if isinstance(params, str) else tuple(params)
         super().__init__(template.format(**values) if values else template)
 
+    def with_params(self, params: str | Sequence[str]) -> ConvcoreError:
+        """The same message about other arguments (a rule that turns out to involve more).
+
+        >>> err = ConvcoreError("stride must be positive, got stride={stride}", "stride", stride=0)
+        >>> err.with_params(("stride", "padding")).params
+        ('stride', 'padding')
+        """
+        return ConvcoreError(self.template, params, **self.values)
+
     @property
     def message(self) -> str:
         """The message with the values in (``str(err)``)."""

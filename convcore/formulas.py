@@ -160,8 +160,10 @@ def pool2d_shape(
     def build() -> ShapeReport:
         if len(input_shape) not in (2, 3, 4):
             raise ConvcoreError(
-                f"{op} expects input (N, C, H, W), (C, H, W) or (H, W), "
-                f"got input of shape {shape_str(input_shape)}"
+                "{op} expects input (N, C, H, W), (C, H, W) or (H, W), got input of shape {shape}",
+                "input_shape",
+                op=op,
+                shape=shape_str(input_shape),
             )
         k = positive_pair(kernel_size, "kernel_size")
         s = k if stride is None else positive_pair(stride, "stride")
@@ -204,15 +206,22 @@ def _batch_conv_shapes(
     )
     if min((*x, *w), default=0) < 0:
         raise ConvcoreError(
-            f"sizes must not be negative, got input_shape {shape_str(x)} "
-            f"and weight_shape {shape_str(w)}"
+            "sizes must not be negative, got input_shape {input_shape} "
+            "and weight_shape {weight_shape}",
+            ("input_shape", "weight_shape"),
+            input_shape=shape_str(x),
+            weight_shape=shape_str(w),
         )
     if len(x) == 2 and len(w) == 2:
         return (1, 1, *x), (1, 1, *w), lambda out: out[2:]
     if len(x) not in (3, 4) or len(w) != 4:
         raise ConvcoreError(
-            f"{op} expects input (N, C, H, W) or (C, H, W) with a 4-D weight, or (H, W) with "
-            f"a 2-D kernel; got input_shape {shape_str(x)} and weight_shape {shape_str(w)}"
+            "{op} expects input (N, C, H, W) or (C, H, W) with a 4-D weight, or (H, W) with "
+            "a 2-D kernel; got input_shape {input_shape} and weight_shape {weight_shape}",
+            ("input_shape", "weight_shape"),
+            op=op,
+            input_shape=shape_str(x),
+            weight_shape=shape_str(w),
         )
     if len(x) == 3:
         return (1, *x), w, lambda out: out[1:]

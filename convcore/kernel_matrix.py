@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.errors import ConvcoreError
-from convcore.geometry import Conv2dGeometry, Padding, conv2d_geometry
-from convcore.params import IntOrPair, as_float_array, as_int, positive_pair, shape_str
+from convcore.geometry import Conv2dGeometry, conv2d_geometry
+from convcore.params import IntOrPair, Padding, as_float_array, as_int, positive_pair, shape_str
 
 
 def kernel_matrix(
@@ -55,20 +57,51 @@ def kernel_matrix(
     w = as_float_array(weight, "weight")
     if w.ndim == 2:
         w = w[None, None]
-    if w.ndim != 4:
-        raise ConvcoreError(f"weight must be 2-D or 4-D, got shape {shape_str(w.shape)}")
+    geometry = kernel_matrix_geometry(
+        w.shape, input_size, stride, padding, dilation, groups, padding_mode=padding_mode
+    )
+    return build_kernel_matrix(w, geometry)
+
+
+def kernel_matrix_geometry(
+    weight_shape: Sequence[int],
+    input_size: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: Padding = 0,
+    dilation: IntOrPair = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+) -> Conv2dGeometry:
+    """The conv2d geometry :func:`kernel_matrix` builds its matrix for, from shapes alone.
+
+    ``weight_shape`` is 4-D or a 2-D ``(kH, kW)``; the input has ``weight_shape[1] · groups``
+    channels of ``input_size``, one sample.
+
+    Examples
+    --------
+    >>> g = kernel_matrix_geometry((2, 1, 3, 3), (5, 5), padding=1)
+    >>> g.matrix_shape, g.matrix_entries
+    ((50, 25), 1250)
+    """
+    shape = tuple(weight_shape)
+    if len(shape) == 2:
+        shape = (1, 1, *shape)
+    if len(shape) != 4:
+        raise ConvcoreError(
+            "weight must be 2-D or 4-D, got shape {shape}", "weight", shape=shape_str(shape)
+        )
     height, width = positive_pair(input_size, "input_size")
     groups = as_int(groups, "groups")
-    geometry = conv2d_geometry(
-        (1, w.shape[1] * max(groups, 1), height, width),
-        w.shape,
+    return conv2d_geometry(
+        (1, shape[1] * max(groups, 1), height, width),
+        shape,
         stride,
         padding,
         dilation,
         groups,
         padding_mode,
     )
-    return build_kernel_matrix(w, geometry)
 
 
 def build_kernel_matrix(weight: NDArray[np.floating], g: Conv2dGeometry) -> NDArray[np.floating]:

@@ -46,13 +46,20 @@ def batch_conv_args(
         return Batched(x[None, None], w[None, None], b, lambda out: out[0, 0])
     if x.ndim not in (3, 4):
         raise ConvcoreError(
-            f"{op} expects input (N, C, H, W), (C, H, W), or (H, W) with a 2-D kernel; "
-            f"got input of shape {shape_str(x.shape)} and weight of shape {shape_str(w.shape)}"
+            "{op} expects input (N, C, H, W), (C, H, W), or (H, W) with a 2-D kernel; "
+            "got input of shape {input_shape} and weight of shape {weight_shape}",
+            ("input", "weight"),
+            op=op,
+            input_shape=shape_str(x.shape),
+            weight_shape=shape_str(w.shape),
         )
     if w.ndim != 4:
         raise ConvcoreError(
-            f"{op} expects a 4-D weight for a {x.ndim}-D input, "
-            f"got weight of shape {shape_str(w.shape)}"
+            "{op} expects a 4-D weight for a {ndim}-D input, got weight of shape {shape}",
+            ("weight", "input"),
+            op=op,
+            ndim=x.ndim,
+            shape=shape_str(w.shape),
         )
     if x.ndim == 3:
         return Batched(x[None], w, b, lambda out: out[0])
@@ -65,6 +72,35 @@ def check_bias(
     """Bias must be 1-D with one value per output channel."""
     if bias is not None and bias.shape != (channels,):
         raise ConvcoreError(
-            f"bias must be 1-D with {channels} values (one per output channel of weight "
-            f"{shape_str(weight_shape)}), got bias of shape {shape_str(bias.shape)}"
+            "bias must be 1-D with {channels} values (one per output channel of weight "
+            "{weight_shape}), got bias of shape {shape}",
+            ("bias", "weight"),
+            channels=channels,
+            weight_shape=shape_str(weight_shape),
+            shape=shape_str(bias.shape),
         )
+
+
+def batch_pool_input(input: ArrayLike, op: str) -> tuple[NDArray[np.floating], Restore]:
+    """Bring the input to ``(N, C, H, W)``; return it with the function that undoes that."""
+    x = as_float_array(input, "input")
+    if x.ndim not in (2, 3, 4):
+        raise ConvcoreError(
+            "{op} expects input (N, C, H, W), (C, H, W) or (H, W), got input of shape {shape}",
+            "input",
+            op=op,
+            shape=shape_str(x.shape),
+        )
+    if 0 in x.shape[-3:]:
+        raise ConvcoreError(
+            "{op} needs a non-empty input (only the batch may be empty), "
+            "got input of shape {shape}",
+            "input",
+            op=op,
+            shape=shape_str(x.shape),
+        )
+    if x.ndim == 2:
+        return x[None, None], lambda out: out[0, 0]
+    if x.ndim == 3:
+        return x[None], lambda out: out[0]
+    return x, lambda out: out

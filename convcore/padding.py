@@ -19,16 +19,31 @@ def check_pad_fits(size: int, before: int, after: int, mode: str, axis: str) -> 
     """Reject paddings the mode cannot build, with torch's limits (F.pad)."""
     if mode == "reflect" and max(before, after) >= size:
         raise ConvcoreError(
-            f"reflect padding must be smaller than the input on each side: "
-            f"padding ({before}, {after}) on {axis} of size {size}"
+            "reflect padding must be smaller than the input on each side: "
+            "padding ({before}, {after}) on {axis} of size {size}",
+            ("padding", "padding_mode", "input"),
+            before=before,
+            after=after,
+            axis=axis,
+            size=size,
         )
     if mode == "circular" and max(before, after) > size:
         raise ConvcoreError(
-            f"circular padding may not wrap around more than once: "
-            f"padding ({before}, {after}) on {axis} of size {size}"
+            "circular padding may not wrap around more than once: "
+            "padding ({before}, {after}) on {axis} of size {size}",
+            ("padding", "padding_mode", "input"),
+            before=before,
+            after=after,
+            axis=axis,
+            size=size,
         )
     if mode in ("reflect", "replicate", "circular") and size == 0 and before + after > 0:
-        raise ConvcoreError(f"{mode} padding needs a non-empty input, but {axis} has size 0")
+        raise ConvcoreError(
+            "{mode} padding needs a non-empty input, but {axis} has size 0",
+            ("input", "padding_mode"),
+            mode=mode,
+            axis=axis,
+        )
 
 
 def source_index(position: int, size: int, before: int, mode: str) -> int:

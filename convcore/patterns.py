@@ -91,14 +91,24 @@ def input_pattern(name: str, shape: Sequence[int], seed: int = 0) -> NDArray[np.
         return out
     if name == "patch":
         return _patch(channels, height, width)
-    raise ConvcoreError(f"input pattern must be one of {', '.join(INPUT_PATTERNS)}, got {name!r}")
+    raise ConvcoreError(
+        "input pattern must be one of {choices}, got {name!r}",
+        "name",
+        choices=", ".join(INPUT_PATTERNS),
+        name=name,
+    )
 
 
 def _patch(channels: int, height: int, width: int) -> NDArray[np.float64]:
     """Crops of the 16×16 picture around its middle, one cell further right per channel."""
     picture = np.array([[int(ch) for ch in line] for line in _PATCH.split()], dtype=np.float64)
     if height > picture.shape[0] or width > picture.shape[1]:
-        raise ConvcoreError(f"the image patch is 16×16, got a request for {height}×{width}")
+        raise ConvcoreError(
+            "the image patch is 16×16, got a request for {height}×{width}",
+            "shape",
+            height=height,
+            width=width,
+        )
     top = (picture.shape[0] - height) // 2
     left = (picture.shape[1] - width) // 2
     wrapped = np.concatenate([picture, picture], axis=1)  # so a shifted crop never runs out
@@ -130,13 +140,19 @@ def kernel_pattern(name: str, shape: Sequence[int], seed: int = 0) -> NDArray[np
     presets = kernel_presets()
     if name not in presets:
         raise ConvcoreError(
-            f"kernel preset must be 'random' or one of {', '.join(presets)}, got {name!r}"
+            "kernel preset must be 'random' or one of {choices}, got {name!r}",
+            "name",
+            choices=", ".join(presets),
+            name=name,
         )
     values = presets[name].values
     if values.shape != size[2:]:
         raise ConvcoreError(
-            f"kernel preset {name!r} is {shape_str(values.shape)}, "
-            f"got a request for {shape_str(size[2:])}"
+            "kernel preset {name!r} is {preset_shape}, got a request for {shape}",
+            ("shape", "name"),
+            name=name,
+            preset_shape=shape_str(values.shape),
+            shape=shape_str(size[2:]),
         )
     return np.broadcast_to(values, size).copy()
 
@@ -157,8 +173,10 @@ def fit_array(values: ArrayLike, shape: Sequence[int]) -> NDArray[np.float64]:
     target = tuple(int(s) for s in shape)
     if array.ndim != len(target):
         raise ConvcoreError(
-            f"cannot fit an array of shape {shape_str(array.shape)} to "
-            f"{shape_str(target)}: the number of axes differs"
+            "cannot fit an array of shape {values_shape} to {shape}: the number of axes differs",
+            ("values", "shape"),
+            values_shape=shape_str(array.shape),
+            shape=shape_str(target),
         )
     out = np.zeros(target)
     overlap = tuple(slice(0, min(a, b)) for a, b in zip(array.shape, target, strict=True))
@@ -183,5 +201,11 @@ def _positive_shape(shape: Sequence[int], ndim: int, name: str) -> tuple[int, ..
     """``shape`` as ints, checked to have ``ndim`` positive sizes."""
     sizes = tuple(int(s) for s in shape)
     if len(sizes) != ndim or min(sizes) < 1:
-        raise ConvcoreError(f"{name} must be {ndim} positive sizes, got {shape_str(sizes)}")
+        raise ConvcoreError(
+            "{name} must be {ndim} positive sizes, got {sizes}",
+            name,
+            name=name,
+            ndim=ndim,
+            sizes=shape_str(sizes),
+        )
     return sizes

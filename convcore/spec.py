@@ -45,10 +45,11 @@ PADDING_WORDS = ("same", "valid")
 #: ``optional`` on an :class:`Arg` adds ``None`` to any of these.
 Kind = Literal["tensor", "pair", "padding", "int", "flag", "choice"]
 
-#: What kind of quantity an integer argument is, so that each limit set can cap it:
-#: ``side`` a spatial length (stride, padding, dilation), ``channels`` a channel count
-#: (groups), ``kernel`` a kernel side (kernel_size), ``value`` any other integer.
-Size = Literal["side", "channels", "kernel", "value"]
+#: What kind of quantity an integer argument (or a tensor's axis) is, so that each limit set
+#: can cap it: ``side`` a spatial length (stride, padding, dilation, a height or width),
+#: ``channels`` a channel count (groups), ``kernel`` a kernel side (kernel_size), ``batch``
+#: a batch size, ``value`` any other integer.
+Size = Literal["side", "channels", "kernel", "batch", "value"]
 
 _REQUIRED = object()
 
@@ -78,6 +79,15 @@ class Arg:
         The values of a ``choice`` argument.
     ndim : tuple of int
         ``(fewest, most)`` axes of a ``tensor`` argument.
+    ndims : tuple of int
+        The axis counts a ``tensor`` accepts when not every count in ``ndim``'s range is
+        (a conv weight is 2-D or 4-D, never 3-D); empty otherwise.
+    axes : tuple of Size
+        What each axis of a ``tensor`` is, aligned to the last axis (``('batch',
+        'channels', 'side', 'side')`` for an input of 2 to 4 axes), for the caller's limits.
+    single : bool
+        A one-entry list means both axes (``[2]`` for ``(2, 2)``), as torch reads most
+        sizes; ``F.unfold`` and ``F.fold`` refuse it.
     functional : bool
         An argument of the ``torch.nn.functional`` call (``padding_mode`` is only
         ``nn.Conv2d``'s: the code generator writes an ``F.pad`` instead).
@@ -94,6 +104,9 @@ class Arg:
     size: Size = "value"
     choices: tuple[str, ...] = ()
     ndim: tuple[int, int] = (0, 0)
+    ndims: tuple[int, ...] = ()
+    axes: tuple[Size, ...] = ()
+    single: bool = True
     functional: bool = True
     help: str = ""
 
@@ -101,6 +114,23 @@ class Arg:
     def required(self) -> bool:
         """No default: the caller must give it."""
         return self.default is _REQUIRED
+
+    @property
+    def allowed_ndims(self) -> tuple[int, ...]:
+        """The numbers of axes a ``tensor`` accepts.
+
+        >>> OPS["conv2d"].arg("weight").allowed_ndims, OPS["conv2d"].arg("input").allowed_ndims
+        ((2, 4), (2, 3, 4))
+        """
+        return self.ndims or tuple(range(self.ndim[0], self.ndim[1] + 1))
+
+    def axis_sizes(self, ndim: int) -> tuple[Size, ...]:
+        """What each axis of an ``ndim``-axis value of this tensor is (see ``axes``).
+
+        >>> OPS["conv2d"].arg("input").axis_sizes(3)
+        ('channels', 'side', 'side')
+        """
+        return self.axes[len(self.axes) - ndim :] if ndim else ()
 
     def maximum(self, limits: Mapping[str, int]) -> int | None:
         """The largest value under ``limits``, keyed by argument name, then by size kind.
@@ -183,10 +213,14 @@ class OpSpec:
 # ---------------------------------------------------------------------------------------------
 # the arguments several operations share
 
+_IMAGE_AXES: tuple[Size, ...] = ("batch", "channels", "side", "side")
+_WEIGHT_AXES: tuple[Size, ...] = ("channels", "channels", "kernel", "kernel")
+
 _INPUT = Arg(
     "input",
     "tensor",
     ndim=(2, 4),
+    axes=_IMAGE_AXES,
     help="(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W).",
 )
 _BIAS = Arg(
@@ -195,6 +229,7 @@ _BIAS = Arg(
     default=None,
     optional=True,
     ndim=(0, 1),
+    axes=("channels",),
     help="One value per output channel (one number for the 2-D form).",
 )
 _STRIDE = Arg(
@@ -239,6 +274,24 @@ _POOL_PADDING = Arg(
     size="side",
     help="Cells added on each side, at most half the kernel size.",
 )
+_CONV_PADDING = Arg(
+    "padding",
+    "padding",
+    default=0,
+    size="side",
+    choices=PADDING_WORDS,
+    help="Cells added on each side: an int, (height, width), 'same' "
+    "(stride 1: keep the size) or 'valid' (none); negative crops under the "
+    "non-zero padding modes.",
+)
+_PADDING_MODE = Arg(
+    "padding_mode",
+    "choice",
+    default="zeros",
+    choices=PADDING_MODES,
+    functional=False,
+    help="What the padding cells hold (nn.Conv2d's padding_mode).",
+)
 _CEIL_MODE = Arg(
     "ceil_mode",
     "flag",
@@ -260,30 +313,16 @@ OPS: dict[str, OpSpec] = {
                     "weight",
                     "tensor",
                     ndim=(2, 4),
+                    ndims=(2, 4),
+                    axes=_WEIGHT_AXES,
                     help="(C_out, C_in/groups, kH, kW), or (kH, kW) with a 2-D input.",
                 ),
                 _BIAS,
                 _STRIDE,
-                Arg(
-                    "padding",
-                    "padding",
-                    default=0,
-                    size="side",
-                    choices=PADDING_WORDS,
-                    help="Cells added on each side: an int, (height, width), 'same' "
-                    "(stride 1: keep the size) or 'valid' (none); negative crops under the "
-                    "non-zero padding modes.",
-                ),
+                _CONV_PADDING,
                 _DILATION,
                 _GROUPS,
-                Arg(
-                    "padding_mode",
-                    "choice",
-                    default="zeros",
-                    choices=PADDING_MODES,
-                    functional=False,
-                    help="What the padding cells hold (nn.Conv2d's padding_mode).",
-                ),
+                _PADDING_MODE,
             ),
         ),
         OpSpec(
@@ -296,6 +335,8 @@ OPS: dict[str, OpSpec] = {
                     "weight",
                     "tensor",
                     ndim=(2, 4),
+                    ndims=(2, 4),
+                    axes=_WEIGHT_AXES,
                     help="(C_in, C_out/groups, kH, kW) — input channels first — or (kH, kW) "
                     "with a 2-D input.",
                 ),
@@ -371,12 +412,100 @@ OPS: dict[str, OpSpec] = {
 }
 
 
+#: The functions that show the matrices behind conv2d: im2col (``F.unfold``'s layout) and
+#: the unrolled kernel matrix (no torch counterpart: ``torch`` is empty).
+MATRIX_OPS: dict[str, OpSpec] = {
+    spec.name: spec
+    for spec in (
+        OpSpec(
+            "unfold",
+            "torch.nn.functional.unfold",
+            "Every sliding window as a column (im2col).",
+            (
+                Arg(
+                    "input",
+                    "tensor",
+                    ndim=(3, 4),
+                    axes=_IMAGE_AXES,
+                    help="(N, C, H, W) or unbatched (C, H, W), as F.unfold takes.",
+                ),
+                Arg(
+                    "kernel_size",
+                    "pair",
+                    minimum=1,
+                    size="kernel",
+                    single=False,
+                    help="Window size (kH, kW).",
+                ),
+                Arg(
+                    "dilation",
+                    "pair",
+                    default=1,
+                    minimum=1,
+                    size="side",
+                    single=False,
+                    help=_DILATION.help,
+                ),
+                Arg(
+                    "padding",
+                    "pair",
+                    default=0,
+                    minimum=0,
+                    size="side",
+                    single=False,
+                    help="Zeros added on each side.",
+                ),
+                Arg(
+                    "stride",
+                    "pair",
+                    default=1,
+                    minimum=1,
+                    size="side",
+                    single=False,
+                    help=_STRIDE.help,
+                ),
+            ),
+        ),
+        OpSpec(
+            "kernel_matrix",
+            "",
+            "The unrolled matrix K with conv2d(x).ravel() == K @ x.ravel().",
+            (
+                Arg(
+                    "weight",
+                    "tensor",
+                    ndim=(2, 4),
+                    ndims=(2, 4),
+                    axes=_WEIGHT_AXES,
+                    help="(C_out, C_in/groups, kH, kW), or a 2-D (kH, kW) kernel.",
+                ),
+                Arg(
+                    "input_size",
+                    "pair",
+                    minimum=1,
+                    size="side",
+                    help="(H, W) of the unpadded input.",
+                ),
+                _STRIDE,
+                _CONV_PADDING,
+                _DILATION,
+                _GROUPS,
+                _PADDING_MODE,
+            ),
+        ),
+    )
+}
+
+
 def op_spec(op: str) -> OpSpec:
-    """The description of ``op``; KeyError naming the operations otherwise.
+    """The description of ``op`` (in :data:`OPS` or :data:`MATRIX_OPS`); KeyError otherwise.
 
     >>> op_spec("max_pool2d").torch
     'torch.nn.functional.max_pool2d'
+    >>> op_spec("unfold").arg("kernel_size").single
+    False
     """
-    if op not in OPS:
-        raise KeyError(f"unknown operation {op!r}; known: {', '.join(OPS)}")
-    return OPS[op]
+    for table in (OPS, MATRIX_OPS):
+        if op in table:
+            return table[op]
+    raise KeyError(f"unknown operation {op!r}; known: {', '.join([*OPS, *MATRIX_OPS])}")

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
-
 from fastapi import APIRouter
 
 import convcore as cc
 from app.schemas.catalog import MethodInfo, MethodsResponse, OpMethods, PresetOut, PresetsResponse
+from app.schemas.spec_models import default_method
 from convcore.presets import Preset, input_presets, kernel_presets
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
-
-
-def default_method(op: str) -> str | None:
-    """The ``method`` default of convcore's public function for ``op``, if it has one."""
-    function = getattr(cc, op, None)
-    if function is None:
-        return None
-    parameter = inspect.signature(function).parameters.get("method")
-    return None if parameter is None else str(parameter.default)
 
 
 @router.get("/methods", response_model=MethodsResponse, summary="Every method of every op")

@@ -2,64 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter
 
 import convcore as cc
-from app import limits
-from app.deps import SettingsDep
+from app import plans
 from app.routers.api_ops import reference_block
 from app.routers.responses import ERRORS
+from app.routers.typed import with_body
 from app.schemas import examples
 from app.schemas.inspect import (
     AxisFormulaOut,
-    KernelMatrixRequest,
     KernelMatrixResponse,
     SamePadding,
     ShapeRequest,
     ShapeResponse,
-    UnfoldRequest,
     UnfoldResponse,
     shape_params,
 )
+from app.schemas.spec_models import OpBody, api_models
+from app.settings import Settings
 from convcore.formulas import shape_report
-from convcore.params import as_pair
 from convcore.verify import verify, verify_kernel_matrix
 
-router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS)
 
-
-@router.post("/unfold", response_model=UnfoldResponse, summary="im2col: windows as columns")
-def unfold(
-    body: Annotated[UnfoldRequest, Body(openapi_examples=examples.UNFOLD)],
-    settings: SettingsDep,
-) -> UnfoldResponse:
+def unfold(body: OpBody, settings: Settings) -> UnfoldResponse:
     """``F.unfold``: every sliding window as a column, the matrix im2col multiplies."""
-    limits.check_image("input", body.input.shape, settings)
-    kernel = as_pair(body.kernel_size, "kernel_size")
-    limits.check_kernel_size(kernel, settings)
-    for name in ("dilation", "padding", "stride"):
-        limits.check_spatial(name, as_pair(getattr(body, name), name), settings)
-    # the output's size from the shape alone, before anything is allocated
-    report = shape_report(
-        "conv2d",
-        input_shape=body.input.shape[-2:],
-        weight_shape=kernel,
-        stride=body.stride,
-        padding=body.padding,
-        dilation=body.dilation,
-    )
-    if report.output_shape is not None:
-        channels = body.input.shape[-3] * kernel[0] * kernel[1]
-        blocks = report.output_shape[0] * report.output_shape[1]
-        limits.check_elements("columns", (*body.input.shape[:-3], channels, blocks), settings)
-    kwargs = {
-        "kernel_size": body.kernel_size,
-        "dilation": body.dilation,
-        "padding": body.padding,
-        "stride": body.stride,
-    }
+    kwargs = body.kwargs()
+    plans.plan_unfold(body.input.shape, kwargs, settings)
     columns = cc.unfold(body.input, **kwargs)
     verdict = verify("unfold", columns, body.input, **kwargs) if body.verify else None
     return UnfoldResponse(
@@ -67,55 +38,12 @@ def unfold(
     )
 
 
-@router.post(
-    "/kernel_matrix", response_model=KernelMatrixResponse, summary="The unrolled kernel matrix"
-)
-def kernel_matrix(
-    body: Annotated[KernelMatrixRequest, Body(openapi_examples=examples.KERNEL_MATRIX)],
-    settings: SettingsDep,
-) -> KernelMatrixResponse:
+def kernel_matrix(body: OpBody, settings: Settings) -> KernelMatrixResponse:
     """K such that ``conv2d(x, weight).ravel() == K @ x.ravel()``, padding folded in."""
-    if body.weight.ndim == 3:
-        raise cc.ConvcoreError(
-            f"weight must be 2-D (kH, kW) or 4-D (C_out, C_in/groups, kH, "
-            f"kW), got shape {tuple(body.weight.shape)}"
-        )
-    limits.check_weight("weight", body.weight.shape, settings)
-    size = as_pair(body.input_size, "input_size")
-    limits.check_spatial("input_size", size, settings)
-    for name in ("stride", "dilation"):
-        limits.check_spatial(name, as_pair(getattr(body, name), name), settings)
-    if not isinstance(body.padding, str):
-        limits.check_spatial("padding", as_pair(body.padding, "padding"), settings)
-    w4 = body.weight.shape if body.weight.ndim == 4 else (1, 1, *body.weight.shape)
-    in_channels = w4[1] * max(body.groups, 1)
-    limits.check(
-        "input_size",
-        "channels (weight.shape[1] × groups)",
-        in_channels,
-        settings.max_channels,
-        "max_channels",
-    )
-    geometry = cc.conv2d_geometry(
-        (1, in_channels, *size),
-        w4,
-        body.stride,
-        body.padding,
-        body.dilation,
-        body.groups,
-        body.padding_mode,
-    )
-    rows = geometry.out_channels * geometry.out_size[0] * geometry.out_size[1]
-    cols = in_channels * size[0] * size[1]
-    limits.check_matrix("matrix", rows, cols, settings)
-    limits.check_elements("matrix", (rows, cols), settings)
-    kwargs: dict[str, Any] = {
-        "stride": body.stride,
-        "padding": body.padding,
-        "dilation": body.dilation,
-        "groups": body.groups,
-        "padding_mode": body.padding_mode,
-    }
+    kwargs = body.kwargs()
+    geometry = plans.plan_kernel_matrix(body.weight.shape, kwargs, settings)
+    del kwargs["input_size"]
+    size = geometry.in_size
     matrix = cc.kernel_matrix(body.weight, size, **kwargs)
     verdict = verify_kernel_matrix(matrix, body.weight, size, **kwargs) if body.verify else None
     return KernelMatrixResponse(
@@ -126,10 +54,7 @@ def kernel_matrix(
     )
 
 
-@router.post("/shape", response_model=ShapeResponse, summary="Output shape from sizes alone")
-async def shape(
-    body: Annotated[ShapeRequest, Body(openapi_examples=examples.SHAPE)],
-) -> ShapeResponse:
+async def shape(body: Any) -> ShapeResponse:
     """The output shape of any op, each axis's formula with the numbers substituted, and a
     verdict; 200 with ``valid: false`` and the reason when torch would refuse it."""
     report = shape_report(body.op, **shape_params(body))
@@ -157,3 +82,31 @@ async def shape(
         ],
         same_padding=same,
     )
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The inspect routes, their bodies validated with ``settings``' bounds."""
+    models = api_models(settings)
+    router = APIRouter(prefix="/api/v1", tags=["inspect"], responses=ERRORS)
+    router.add_api_route(
+        "/unfold",
+        with_body(unfold, models.unfold, examples.UNFOLD),
+        methods=["POST"],
+        response_model=UnfoldResponse,
+        summary="im2col: windows as columns",
+    )
+    router.add_api_route(
+        "/kernel_matrix",
+        with_body(kernel_matrix, models.kernel_matrix, examples.KERNEL_MATRIX),
+        methods=["POST"],
+        response_model=KernelMatrixResponse,
+        summary="The unrolled kernel matrix",
+    )
+    router.add_api_route(
+        "/shape",
+        with_body(shape, ShapeRequest, examples.SHAPE),
+        methods=["POST"],
+        response_model=ShapeResponse,
+        summary="Output shape from sizes alone",
+    )
+    return router

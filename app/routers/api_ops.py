@@ -3,33 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
-from fastapi import APIRouter, Body, Response
+from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 from numpy.typing import NDArray
 
-import convcore as cc
 from app import plans
-from app.deps import SettingsDep
 from app.errors import ApiError
 from app.plans import Plan
 from app.routers.responses import ERRORS
+from app.routers.typed import with_body
 from app.schemas import examples
-from app.schemas.ops import (
-    AvgPool2dRequest,
-    Conv2dRequest,
-    ConvTranspose2dRequest,
-    MaxPool2dRequest,
-    OpResponse,
-    Reference,
-)
+from app.schemas.ops import OpResponse, Reference
+from app.schemas.spec_models import OpBody, api_models
 from app.settings import Settings
 from convcore import codegen
 from convcore.verify import Verdict, verify
-
-router = APIRouter(prefix="/api/v1", tags=["operations"], responses=ERRORS)
 
 Body_ = TypeVar("Body_")
 
@@ -37,44 +28,24 @@ Body_ = TypeVar("Body_")
 SCRIPT_MAX_VALUES = 2048
 
 
-@router.post("/conv2d", response_model=OpResponse, summary="2-D convolution")
-async def conv2d(
-    body: Annotated[Conv2dRequest, Body(openapi_examples=examples.CONV2D)],
-    settings: SettingsDep,
-) -> Response:
+async def conv2d(body: OpBody, settings: Settings) -> Response:
     """``F.conv2d`` (or ``nn.Conv2d`` with a padding_mode) by the chosen method, with
     torch's result for comparison and the PyTorch code that computes it."""
-    cc.get_method("conv2d", body.method)
-    plan = plans.plan_conv2d(body, settings, body.method)
-    return await run_sized(plan, settings, _conv2d, body)
+    plan = plans.plan_op(body, settings, body.method)
+    return await run_sized(plan, settings, _convolution, body)
 
 
-def _conv2d(body: Conv2dRequest, plan: Plan) -> OpResponse:
-    return _convolution("conv2d", body, plans.run_conv2d(plan, body.method))
-
-
-@router.post("/conv_transpose2d", response_model=OpResponse, summary="2-D transposed convolution")
-async def conv_transpose2d(
-    body: Annotated[ConvTranspose2dRequest, Body(openapi_examples=examples.CONV_TRANSPOSE2D)],
-    settings: SettingsDep,
-) -> Response:
+async def conv_transpose2d(body: OpBody, settings: Settings) -> Response:
     """``F.conv_transpose2d`` by the chosen method; note the weight is (C_in, C_out/groups,
     kH, kW)."""
-    cc.get_method("conv_transpose2d", body.method)
-    plan = plans.plan_conv_transpose2d(body, settings, body.method)
-    return await run_sized(plan, settings, _conv_transpose2d, body)
+    plan = plans.plan_op(body, settings, body.method)
+    return await run_sized(plan, settings, _convolution, body)
 
 
-def _conv_transpose2d(body: ConvTranspose2dRequest, plan: Plan) -> OpResponse:
-    return _convolution("conv_transpose2d", body, plans.run_conv_transpose2d(plan, body.method))
-
-
-def _convolution(
-    op: str, body: Conv2dRequest | ConvTranspose2dRequest, result: NDArray[np.floating]
-) -> OpResponse:
+def _convolution(body: OpBody, plan: Plan) -> OpResponse:
     """The response both convolutions share: output, torch's verdict, the PyTorch code."""
-    kwargs = body.kwargs()
-    out = finite("output", result)
+    op, kwargs = body.op, body.kwargs()
+    out = finite("output", plan.run(body.method))
     verdict = verify(op, out, body.input, body.weight, body.bias, **kwargs) if body.verify else None
     code = codegen.pytorch_code(
         op,
@@ -94,43 +65,57 @@ def _convolution(
     )
 
 
-@router.post("/max_pool2d", response_model=OpResponse, summary="2-D max pooling")
-async def max_pool2d(
-    body: Annotated[MaxPool2dRequest, Body(openapi_examples=examples.MAX_POOL2D)],
-    settings: SettingsDep,
-) -> Response:
+async def max_pool2d(body: OpBody, settings: Settings) -> Response:
     """``F.max_pool2d``; with ``return_indices`` also where each maximum came from."""
-    cc.get_method("max_pool2d", body.method)
-    plan = plans.plan_pool(body, settings)
+    plan = plans.plan_op(body, settings, body.method)
     return await run_sized(plan, settings, _max_pool2d, body)
 
 
-def _max_pool2d(body: MaxPool2dRequest, _: Plan) -> OpResponse:
+def _max_pool2d(body: OpBody, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    result = cc.max_pool2d(body.input, **kwargs, method=body.method)
+    result = plan.run(body.method)
     out, indices = result if isinstance(result, tuple) else (result, None)
     verdict = verify("max_pool2d", result, body.input, **kwargs) if body.verify else None
     code = codegen.pytorch_code("max_pool2d", kwargs, input_ndim=body.input.ndim)
     return respond("max_pool2d", body.method, out, indices, verdict, code, {"x": body.input})
 
 
-@router.post("/avg_pool2d", response_model=OpResponse, summary="2-D average pooling")
-async def avg_pool2d(
-    body: Annotated[AvgPool2dRequest, Body(openapi_examples=examples.AVG_POOL2D)],
-    settings: SettingsDep,
-) -> Response:
+async def avg_pool2d(body: OpBody, settings: Settings) -> Response:
     """``F.avg_pool2d``: window means, padding counted unless count_include_pad is false."""
-    cc.get_method("avg_pool2d", body.method)
-    plan = plans.plan_pool(body, settings)
+    plan = plans.plan_op(body, settings, body.method)
     return await run_sized(plan, settings, _avg_pool2d, body)
 
 
-def _avg_pool2d(body: AvgPool2dRequest, _: Plan) -> OpResponse:
+def _avg_pool2d(body: OpBody, plan: Plan) -> OpResponse:
     kwargs = body.kwargs()
-    out = finite("output", cc.avg_pool2d(body.input, **kwargs, method=body.method))
+    out = finite("output", plan.run(body.method))
     verdict = verify("avg_pool2d", out, body.input, **kwargs) if body.verify else None
     code = codegen.pytorch_code("avg_pool2d", kwargs, input_ndim=body.input.ndim)
     return respond("avg_pool2d", body.method, out, None, verdict, code, {"x": body.input})
+
+
+#: Each operation's route: its handler, summary and worked examples.
+ROUTES: dict[str, tuple[Callable[..., Any], str, examples.Examples]] = {
+    "conv2d": (conv2d, "2-D convolution", examples.CONV2D),
+    "conv_transpose2d": (conv_transpose2d, "2-D transposed convolution", examples.CONV_TRANSPOSE2D),
+    "max_pool2d": (max_pool2d, "2-D max pooling", examples.MAX_POOL2D),
+    "avg_pool2d": (avg_pool2d, "2-D average pooling", examples.AVG_POOL2D),
+}
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The operation routes, their bodies validated with ``settings``' bounds."""
+    models = api_models(settings)
+    router = APIRouter(prefix="/api/v1", tags=["operations"], responses=ERRORS)
+    for op, (handler, summary, worked) in ROUTES.items():
+        router.add_api_route(
+            f"/{op}",
+            with_body(handler, models.requests[op], worked),
+            methods=["POST"],
+            response_model=OpResponse,
+            summary=summary,
+        )
+    return router
 
 
 async def run_sized(

@@ -1,19 +1,20 @@
-"""Field types shared by the API's schemas: arrays as nested lists, ints or pairs, bounds.
+"""The parsing the API's schemas share: arrays as nested lists, ints or pairs, their schemas.
 
 Arrays arrive as nested JSON lists. One validator checks them (depth, rectangular, numbers
 only, finite) so that every failure is one readable message with the position of the bad
-item, and hands the route a float64 ndarray.
+item, and hands the route a float64 ndarray. Which fields an operation has, and their
+bounds, come from :mod:`convcore.spec` (see :mod:`app.schemas.spec_models`).
 """
 
 from __future__ import annotations
 
 import math
 from itertools import chain
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, PlainValidator, WithJsonSchema
+from pydantic import Field, WithJsonSchema
 
 #: Largest magnitude of any integer parameter: far above every limit, small enough that
 #: no arithmetic on it can overflow.
@@ -24,22 +25,40 @@ _NUMBER = {"type": "number"}
 _NUMBER_TYPES = {int, float}
 
 
-def _nested(depth: int) -> dict[str, Any]:
+def _nested(depth: int, max_items: tuple[int | None, ...] = ()) -> dict[str, Any]:
+    """``depth`` levels of non-empty lists of numbers; ``max_items`` caps each level (outer
+    first), None for no cap."""
     schema: dict[str, Any] = _NUMBER
-    for _ in range(depth):
+    caps = (*((None,) * (depth - len(max_items))), *max_items[-depth:]) if depth else ()
+    for level in reversed(range(depth)):
         schema = {"type": "array", "items": schema, "minItems": 1}
+        if caps[level] is not None:
+            schema["maxItems"] = caps[level]
     return schema
 
 
-def tensor_schema(min_ndim: int, max_ndim: int, description: str) -> dict[str, Any]:
-    """JSON schema of a nested list of numbers with ``min_ndim`` to ``max_ndim`` levels."""
+def tensor_schema(
+    min_ndim: int,
+    max_ndim: int,
+    description: str,
+    ndims: tuple[int, ...] = (),
+    max_items: tuple[int | None, ...] = (),
+) -> dict[str, Any]:
+    """JSON schema of a nested list of numbers with ``min_ndim`` to ``max_ndim`` levels.
+
+    ``ndims`` narrows the level counts (a conv weight is 2-D or 4-D); ``max_items`` caps the
+    length of each axis, aligned to the last axis (the same caps the server checks).
+    """
+    depths = ndims or tuple(range(min_ndim, max_ndim + 1))
     return {
-        "anyOf": [_nested(d) for d in range(min_ndim, max_ndim + 1)],
+        "anyOf": [_nested(d, max_items) for d in depths],
         "description": description,
     }
 
 
-def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np.float64]:
+def parse_tensor(
+    value: Any, min_ndim: int = 1, max_ndim: int = 4, ndims: tuple[int, ...] = ()
+) -> NDArray[np.float64]:
     """A nested list of numbers → float64 ndarray, or ValueError saying where it is wrong.
 
     >>> parse_tensor([[1, 2], [3, 4.5]]).shape
@@ -67,6 +86,11 @@ def parse_tensor(value: Any, min_ndim: int = 1, max_ndim: int = 4) -> NDArray[np
         )
     if not _is_grid(value, shape):
         _check_nested(value, shape, "")  # raises, saying where
+    if ndims and len(shape) not in ndims:
+        levels = " or ".join(map(str, ndims))
+        raise ValueError(
+            f"expected {levels} levels of nesting, got {len(shape)} (shape {tuple(shape)})"
+        )
     try:
         array = np.array(value, dtype=np.float64)
     except OverflowError:
@@ -135,24 +159,7 @@ def _kind(value: Any) -> str:
     return repr(value)[:40]
 
 
-def _tensor(min_ndim: int, max_ndim: int, description: str) -> Any:
-    return Annotated[
-        NDArray[np.float64],
-        PlainValidator(lambda v: parse_tensor(v, min_ndim, max_ndim)),
-        WithJsonSchema(tensor_schema(min_ndim, max_ndim, description)),
-    ]
-
-
-ConvInput = _tensor(
-    2,
-    4,
-    "(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W) "
-    "with a 2-D kernel; nested lists of finite numbers.",
-)
-ConvWeight = _tensor(2, 4, "A 4-D weight, or a 2-D (kH, kW) kernel with a 2-D input.")
-
-
-def _parse_bias(value: Any) -> NDArray[np.float64]:
+def parse_bias(value: Any) -> NDArray[np.float64]:
     """A 1-D list, or one number (the tutorial's scalar bias for a 2-D input)."""
     if type(value) in (int, float):
         try:
@@ -165,76 +172,59 @@ def _parse_bias(value: Any) -> NDArray[np.float64]:
     return parse_tensor(value, 1, 1)
 
 
-ConvBias = Annotated[
-    NDArray[np.float64],
-    PlainValidator(_parse_bias),
-    WithJsonSchema(
-        {
-            "anyOf": [_NUMBER, _nested(1)],
-            "description": "One value per output channel, or one number for the "
-            "tutorial's 2-D form.",
-        }
-    ),
-]
-PoolInput = _tensor(2, 4, "(N, C, H, W), unbatched (C, H, W), or the tutorial's (H, W).")
-UnfoldInput = _tensor(3, 4, "(N, C, H, W) or unbatched (C, H, W), as F.unfold takes.")
+def integral(value: Any) -> Any:
+    """A float with no fractional part as the int it is (JSON Schema counts ``2.0`` as an
+    integer, so the API must too); anything else unchanged, for the type check to judge.
+
+    >>> integral(461.0), integral(1.5), integral(True)
+    (461, 1.5, True)
+    """
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
 
 
-def parse_int_or_pair(value: Any) -> int | tuple[int, ...]:
-    """An int, or a list of one or two ints, within ±INT_BOUND; else ValueError."""
-    items = value if isinstance(value, list) else [value]
-    if not 1 <= len(items) <= 2 or any(type(v) is not int for v in items):
+def parse_int_or_pair(value: Any, single: bool = True) -> int | tuple[int, ...]:
+    """An int, or a list of one (when ``single``) or two ints, within ±INT_BOUND; else ValueError.
+
+    Integral floats (``2.0``) count as ints.
+
+    >>> parse_int_or_pair(2.0), parse_int_or_pair([1, 2])
+    (2, (1, 2))
+    """
+    items = [integral(v) for v in value] if isinstance(value, list) else [integral(value)]
+    fewest = 1 if single or not isinstance(value, list) else 2
+    if not fewest <= len(items) <= 2 or any(type(v) is not int for v in items):
         shown = repr(value)[:60] if isinstance(value, list) else _kind(value)
-        raise ValueError(f"expected an integer or a list of 1 or 2 integers, got {shown}")
+        expected = "a list of 1 or 2 integers" if single else "a list of 2 integers"
+        raise ValueError(f"expected an integer or {expected}, got {shown}")
     if any(abs(v) > INT_BOUND for v in items):
         raise ValueError(f"integers must lie within ±{INT_BOUND}, got {value!r}")
-    return value if isinstance(value, int) else tuple(items)
+    return items[0] if not isinstance(value, list) else tuple(items)
 
 
-_PAIR_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"type": "integer", "minimum": -INT_BOUND, "maximum": INT_BOUND},
-        {
-            "type": "array",
-            "minItems": 1,
-            "maxItems": 2,
-            "items": {"type": "integer", "minimum": -INT_BOUND, "maximum": INT_BOUND},
-        },
-    ],
-    "description": "An integer, or [height, width].",
-}
-
-IntOrPair = Annotated[
-    int | tuple[int, ...], PlainValidator(parse_int_or_pair), WithJsonSchema(_PAIR_SCHEMA)
-]
+def int_schema(low: int | None, high: int | None, nonzero: bool = False) -> dict[str, Any]:
+    """JSON schema of one integer in ``[low, high]`` (``None``: ±INT_BOUND), 0 excluded."""
+    schema: dict[str, Any] = {
+        "type": "integer",
+        "minimum": -INT_BOUND if low is None else low,
+        "maximum": INT_BOUND if high is None else high,
+    }
+    if nonzero:
+        schema["not"] = {"const": 0}
+    return schema
 
 
-def _parse_padding(value: Any) -> int | tuple[int, ...] | str:
-    if value in ("same", "valid"):
-        return str(value)
-    if isinstance(value, str):
-        raise ValueError(
-            f"padding must be an integer, [height, width], 'same' or 'valid', got {value[:20]!r}"
-        )
-    return parse_int_or_pair(value)
+def pair_schema(low: int | None, high: int | None, single: bool = True) -> list[dict[str, Any]]:
+    """The two spellings of a size: an integer, or [height, width] (or [both])."""
+    item = int_schema(low, high)
+    return [
+        item,
+        {"type": "array", "minItems": 1 if single else 2, "maxItems": 2, "items": item},
+    ]
 
 
-ConvPadding = Annotated[
-    int | tuple[int, ...] | str,
-    PlainValidator(_parse_padding),
-    WithJsonSchema(
-        {
-            "anyOf": [*_PAIR_SCHEMA["anyOf"], {"enum": ["same", "valid"]}],
-            "description": "Cells added on each side: an integer, [height, width], "
-            "'same' (stride 1: keep the size) or 'valid' (none).",
-        }
-    ),
-]
-
-Int = Annotated[int, Field(strict=True, ge=-INT_BOUND, le=INT_BOUND)]
 Flag = Annotated[bool, Field(strict=True)]
-PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
-Op = Literal["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"]
 
 #: How arrays appear in responses: plain nested lists.
 TensorOut = Annotated[list[Any], WithJsonSchema(tensor_schema(1, 4, "Nested lists of numbers."))]

@@ -6,33 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.fields import (
-    INT_BOUND,
-    ConvPadding,
-    ConvWeight,
-    Flag,
-    Int,
-    IntOrPair,
-    PaddingMode,
-    TensorOut,
-    UnfoldInput,
-)
+from app.schemas.fields import TensorOut
 from app.schemas.ops import Reference
-
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class UnfoldRequest(_Body):
-    """POST /api/v1/unfold: F.unfold's arguments."""
-
-    input: UnfoldInput
-    kernel_size: IntOrPair
-    dilation: IntOrPair = 1
-    padding: IntOrPair = 0
-    stride: IntOrPair = 1
-    verify: Flag = True
+from app.schemas.spec_models import shape_model
 
 
 class UnfoldResponse(BaseModel):
@@ -41,19 +17,6 @@ class UnfoldResponse(BaseModel):
     shape: list[int] = Field(description="(N, C·kH·kW, L) or (C·kH·kW, L).")
     columns: TensorOut
     reference: Reference | None
-
-
-class KernelMatrixRequest(_Body):
-    """POST /api/v1/kernel_matrix: a conv2d weight and configuration, without the input."""
-
-    weight: ConvWeight
-    input_size: IntOrPair = Field(description="(H, W) of the unpadded input.")
-    stride: IntOrPair = 1
-    padding: ConvPadding = 0
-    dilation: IntOrPair = 1
-    groups: Int = 1
-    padding_mode: PaddingMode = "zeros"
-    verify: Flag = True
 
 
 class KernelMatrixResponse(BaseModel):
@@ -67,64 +30,12 @@ class KernelMatrixResponse(BaseModel):
     )
 
 
-Size = Annotated[int, Field(strict=True, ge=1, le=INT_BOUND)]
-Shape = Annotated[list[Size], Field(min_length=2, max_length=4)]
-
-
-class Conv2dShapeRequest(_Body):
-    """conv2d from shapes: (N, C, H, W) / (C, H, W) with a 4-D weight, or (H, W) with (kH, kW)."""
-
-    op: Literal["conv2d"]
-    input_shape: Shape
-    weight_shape: Shape
-    stride: IntOrPair = 1
-    padding: ConvPadding = 0
-    dilation: IntOrPair = 1
-    groups: Int = 1
-    padding_mode: PaddingMode = "zeros"
-
-
-class ConvTranspose2dShapeRequest(_Body):
-    """conv_transpose2d from shapes; weight_shape is (C_in, C_out/groups, kH, kW)."""
-
-    op: Literal["conv_transpose2d"]
-    input_shape: Shape
-    weight_shape: Shape
-    stride: IntOrPair = 1
-    padding: IntOrPair = 0
-    output_padding: IntOrPair = 0
-    groups: Int = 1
-    dilation: IntOrPair = 1
-
-
-class MaxPool2dShapeRequest(_Body):
-    """max_pool2d from the input's shape."""
-
-    op: Literal["max_pool2d"]
-    input_shape: Shape
-    kernel_size: IntOrPair
-    stride: IntOrPair | None = None
-    padding: IntOrPair = 0
-    dilation: IntOrPair = 1
-    ceil_mode: Flag = False
-
-
-class AvgPool2dShapeRequest(_Body):
-    """avg_pool2d from the input's shape."""
-
-    op: Literal["avg_pool2d"]
-    input_shape: Shape
-    kernel_size: IntOrPair
-    stride: IntOrPair | None = None
-    padding: IntOrPair = 0
-    ceil_mode: Flag = False
-
-
-ShapeRequest = Annotated[
-    Conv2dShapeRequest
-    | ConvTranspose2dShapeRequest
-    | MaxPool2dShapeRequest
-    | AvgPool2dShapeRequest,
+#: /shape's body: one model per op (from convcore.spec), told apart by ``op``.
+ShapeRequest: Any = Annotated[
+    shape_model("conv2d")
+    | shape_model("conv_transpose2d")
+    | shape_model("max_pool2d")
+    | shape_model("avg_pool2d"),
     Field(discriminator="op"),
 ]
 

@@ -1,4 +1,20 @@
-"""conv2d as im2col + one GEMM per group: the fast path."""
+"""conv2d as im2col + one matrix product per group: the default method.
+
+Unfold every window of the padded input into a column (im2col, in ``F.unfold``'s layout:
+rows run over input channel, kernel row, kernel column), and the convolution is one matrix
+product per group: ``(C_out/G × C_in/G·kH·kW)`` kernels times ``(C_in/G·kH·kW × H_out·W_out)``
+columns.
+
+Notes
+-----
+The multiply-adds of the definition, in one large matrix product per group, which the BLAS
+runs near its peak. The price is the columns: every input value is copied once per tap
+that reads it, ``kH·kW`` times at stride 1, ``C_in·kH·kW·H_out·W_out`` values per sample.
+They are built a tile at a time (a few samples, a few groups of one sample, or a band of
+output rows, :data:`COLUMN_BUDGET`) into one reused buffer that stays in cache. On dense
+stride-1 layers :mod:`convcore.methods.conv2d_shift_add` skips the copies and is faster;
+on strided layers, few input channels and small inputs this is the faster method.
+"""
 
 from __future__ import annotations
 

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # pooling imports the registry, which imports this module
-    from convcore.pooling import Pool2dGeometry
+from convcore.geometry import Pool2dGeometry
 
 
 def max_pool2d_loop(
-    x: NDArray[np.floating], g: Pool2dGeometry
-) -> tuple[NDArray[np.floating], NDArray[np.int64]]:
-    """Largest value of each window and its flat index in the input plane; ``x`` is 4-D."""
+    x: NDArray[np.floating], g: Pool2dGeometry, return_indices: bool
+) -> tuple[NDArray[np.floating], NDArray[np.int64] | None]:
+    """Largest value of each window and its flat index in the input plane; ``x`` is 4-D.
+
+    The scan finds both at once; the indices are dropped when not asked for.
+    """
     padded = g.pad(x, -np.inf)
     out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
     indices = np.empty(out.shape, dtype=np.int64)
     for n, c, oy, ox in np.ndindex(out.shape):
         out[n, c, oy, ox], indices[n, c, oy, ox] = _window_max(padded[n, c], g, oy, ox)
-    return out, indices
+    return out, indices if return_indices else None
 
 
 def _window_max(

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-from convcore.geometry import conv2d_geometry
+from convcore.geometry import ConvTranspose2dGeometry, conv2d_geometry
 from convcore.kernel_matrix import build_kernel_matrix
-
-if TYPE_CHECKING:  # the geometry's module imports the registry, which imports this one
-    from convcore.transposed import ConvTranspose2dGeometry
 
 
 def transposed_kernel_matrix(

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-if TYPE_CHECKING:  # the geometry's module imports the registry, which imports this one
-    from convcore.transposed import ConvTranspose2dGeometry
+from convcore.geometry import ConvTranspose2dGeometry
 
 
 def conv_transpose2d_scatter(

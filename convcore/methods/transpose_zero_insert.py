@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from numpy.typing import NDArray
 
-from convcore.geometry import conv2d_geometry
+from convcore.geometry import ConvTranspose2dGeometry, conv2d_geometry
 from convcore.methods.conv2d_im2col import conv2d_im2col
-
-if TYPE_CHECKING:  # the geometry's module imports the registry, which imports this one
-    from convcore.transposed import ConvTranspose2dGeometry
 
 
 def spread_and_pad(x: NDArray[np.floating], g: ConvTranspose2dGeometry) -> NDArray[np.floating]:

@@ -1,4 +1,4 @@
-"""What every tracer shares: numbering steps, checking step numbers, the caller's layout."""
+"""What every tracer shares: numbering steps, checking step numbers."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convcore.errors import ConvcoreError
-from convcore.layout import Restore
 from convcore.params import as_int
 from convcore.trace.model import TraceInfo
 
 StepT = TypeVar("StepT")
-
-_LAYOUTS = {2: "2d", 3: "unbatched", 4: "batched"}
 
 
 class Tracer(ABC, Generic[StepT]):
@@ -48,9 +45,14 @@ class Tracer(ABC, Generic[StepT]):
     def step(self, t: int) -> StepT:
         """Step ``t``, for ``0 <= t < count``; raise ``ConvcoreError`` otherwise."""
         t = as_int(t, "step")
+        if not self.count:
+            raise ConvcoreError(
+                "step must be in none: this trace has no steps, got step={step}", "step", step=t
+            )
         if not 0 <= t < self.count:
-            valid = f"0..{self.count - 1}" if self.count else "none: this trace has no steps"
-            raise ConvcoreError(f"step must be in {valid}, got step={t}")
+            raise ConvcoreError(
+                "step must be in 0..{last}, got step={step}", "step", last=self.count - 1, step=t
+            )
         return self._step(t, self._unravel(t))
 
     def step_number(self, index: Sequence[int]) -> int:
@@ -61,8 +63,12 @@ class Tracer(ABC, Generic[StepT]):
             not 0 <= c < s for c, s in zip(coords, shape, strict=True)
         ):
             raise ConvcoreError(
-                f"index must be {len(shape)} integers {self._info.step_axes} within "
-                f"{tuple(shape)}, got index={tuple(index)}"
+                "index must be {n} integers {axes} within {shape}, got index={index}",
+                "index",
+                n=len(shape),
+                axes=self._info.step_axes,
+                shape=tuple(shape),
+                index=tuple(index),
             )
         t = 0
         for c, s in zip(coords, shape, strict=True):
@@ -80,11 +86,6 @@ class Tracer(ABC, Generic[StepT]):
     @abstractmethod
     def _step(self, t: int, index: tuple[int, ...]) -> StepT:
         """Build step ``t`` explaining ``index``."""
-
-
-def layout_of(restore: Restore) -> str:
-    """'batched', 'unbatched' or '2d': what ``restore`` (from ``batch_conv_args``) keeps."""
-    return _LAYOUTS[restore(np.zeros((1, 1, 1, 1))).ndim]
 
 
 def bias_tuple(bias: NDArray[np.floating] | None) -> tuple[float, ...] | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from convcore.geometry import Conv2dGeometry, Padding, conv2d_geometry
-from convcore.layout import batch_conv_args, check_bias
-from convcore.params import IntOrPair
-from convcore.trace.base import Tracer, bias_tuple, layout_of, shape4
+from convcore.geometry import Conv2dGeometry
+from convcore.params import IntOrPair, Padding
+from convcore.prepare import PreparedConv, prepare_conv2d
+from convcore.trace.base import Tracer, bias_tuple, shape4
 from convcore.trace.model import (
     INPUT,
     PADDING,
@@ -67,28 +67,23 @@ def trace_conv2d(
     >>> step.kernel_row.entries
     ((0, 0.0), (1, 1.0), (3, 2.0), (4, 3.0))
     """
-    args = batch_conv_args(input, weight, bias, "conv2d")
-    geometry = conv2d_geometry(
-        args.x.shape, args.weight.shape, stride, padding, dilation, groups, padding_mode
+    call = prepare_conv2d(
+        input, weight, bias, stride, padding, dilation, groups, padding_mode=padding_mode
     )
-    check_bias(args.bias, geometry.out_channels, args.weight.shape)
-    return Conv2dTracer(args.x, args.weight, args.bias, geometry, layout_of(args.restore))
+    return Conv2dTracer(call)
 
 
 class Conv2dTracer(Tracer[ConvStep]):
-    """Steps of one conv2d configuration; build it with :func:`trace_conv2d`."""
+    """Steps of one conv2d configuration.
 
-    def __init__(
-        self,
-        x: NDArray[np.floating],
-        weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None,
-        geometry: Conv2dGeometry,
-        layout: str,
-    ) -> None:
-        g = geometry
-        oh, ow = g.out_size
-        step_shape = (x.shape[0], g.out_channels, oh, ow)
+    Build it with :func:`trace_conv2d`, or from a call already prepared with
+    :func:`convcore.prepare.prepare_conv2d` (which the computation can reuse too).
+    """
+
+    def __init__(self, call: PreparedConv[Conv2dGeometry]) -> None:
+        g: Conv2dGeometry = call.geometry
+        x, weight, bias = call.x, call.weight, call.bias
+        step_shape = g.out_shape
         super().__init__(
             TraceInfo(
                 op="conv2d",
@@ -98,11 +93,12 @@ class Conv2dTracer(Tracer[ConvStep]):
                 step_shape=step_shape,
                 input_shape=shape4(x.shape),
                 output_shape=shape4(step_shape),
-                layout=layout,
+                layout=call.layout,
                 grid_size=g.padded_size,
                 bias=bias_tuple(bias),
             )
         )
+        self.call = call  # the prepared call: the computation can reuse it
         self.geometry = g
         self._x, self._weight, self._bias = x, weight, bias
         self._rows_map, self._cols_map = g.source_maps()

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 Cell = tuple[int, int]
 Index4 = tuple[int, int, int, int]
@@ -36,14 +37,35 @@ DIVISOR_CEIL_CLIPPED = "ceil_mode_clipped"  # cells inside the padded input (cei
 
 
 def to_json(value: Any) -> Any:
-    """Convert a trace record (or anything inside one) to JSON types."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in fields(value)}
+    """Convert a trace record (or anything inside one) to JSON types.
+
+    A trace window may hold tens of thousands of taps, so the common cases come first and a
+    record's field names are looked up once per class.
+    """
+    kind = type(value)
+    if kind is int or kind is str or kind is bool or value is None:
+        return value
+    if kind is float:
+        if math.isfinite(value):
+            return value
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if kind is tuple or kind is list:
+        # mostly coordinates: ints pass through without a call each
+        return [item if type(item) is int else to_json(item) for item in value]
+    names = _field_names(cast(Any, kind))
+    if names is not None:
+        return {name: to_json(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
         return [to_json(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, float):
+        return to_json(float(value))
     return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, or None for any other type."""
+    return tuple(f.name for f in fields(kind)) if is_dataclass(kind) else None
 
 
 class Record:

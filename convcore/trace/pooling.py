@@ -6,8 +6,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.params import IntOrPair
-from convcore.pooling import Pool2dGeometry, avg_divisor_args, batch_pool_input, pool2d_geometry
-from convcore.trace.base import StepT, Tracer, layout_of, shape4
+from convcore.prepare import PreparedPool, prepare_avg_pool2d, prepare_max_pool2d
+from convcore.trace.base import StepT, Tracer, shape4
 from convcore.trace.model import (
     DIVISOR_CEIL_CLIPPED,
     DIVISOR_INSIDE_INPUT,
@@ -61,9 +61,9 @@ def trace_max_pool2d(
     >>> [tap.kind for tap in step.taps[:4]]
     ['padding', 'padding', 'padding', 'padding']
     """
-    x, restore = batch_pool_input(input, "max_pool2d")
-    geometry = pool2d_geometry(x.shape[-2:], kernel_size, stride, padding, dilation, ceil_mode)
-    return MaxPoolTracer(x, geometry, layout_of(restore))
+    return MaxPoolTracer(
+        prepare_max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+    )
 
 
 def trace_avg_pool2d(
@@ -100,10 +100,10 @@ def trace_avg_pool2d(
     >>> step.total, step.divisor, step.reason, step.result
     (3.0, 2, 'inside_input', 1.5)
     """
-    x, restore = batch_pool_input(input, "avg_pool2d")
-    geometry = pool2d_geometry(x.shape[-2:], kernel_size, stride, padding, 1, ceil_mode)
-    include_pad, divisor = avg_divisor_args(count_include_pad, divisor_override)
-    return AvgPoolTracer(x, geometry, layout_of(restore), include_pad, divisor)
+    call = prepare_avg_pool2d(
+        input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
+    return AvgPoolTracer(call)
 
 
 def _axis_map(size: int, pad: int, length: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
@@ -117,9 +117,9 @@ def _axis_map(size: int, pad: int, length: int) -> tuple[NDArray[np.intp], NDArr
 class _PoolTracer(Tracer[StepT]):
     """Shared by both pools: the per-axis maps and the taps of a window."""
 
-    def __init__(self, x: NDArray[np.floating], g: Pool2dGeometry, layout: str, op: str) -> None:
-        top, bottom, left, right = g.pads
-        grid = (g.in_size[0] + top + bottom, g.in_size[1] + left + right)
+    def __init__(self, call: PreparedPool) -> None:
+        x, g, op = call.x, call.geometry, call.op
+        grid = g.padded_size
         step_shape = shape4((*x.shape[:2], *g.out_size))
         super().__init__(
             TraceInfo(
@@ -130,11 +130,12 @@ class _PoolTracer(Tracer[StepT]):
                 step_shape=step_shape,
                 input_shape=shape4(x.shape),
                 output_shape=step_shape,
-                layout=layout,
+                layout=call.layout,
                 grid_size=grid,
                 bias=None,
             )
         )
+        self.call = call  # the prepared call: the computation can reuse it
         self.geometry = g
         self._x = x
         (self._kind_y, self._src_y), (self._kind_x, self._src_x) = (
@@ -192,10 +193,11 @@ def _taps(
 
 
 class MaxPoolTracer(_PoolTracer[MaxPoolStep]):
-    """Steps of one max_pool2d configuration; build it with :func:`trace_max_pool2d`."""
+    """Steps of one max_pool2d configuration.
 
-    def __init__(self, x: NDArray[np.floating], g: Pool2dGeometry, layout: str) -> None:
-        super().__init__(x, g, layout, "max_pool2d")
+    Build it with :func:`trace_max_pool2d`, or from a call prepared with
+    :func:`convcore.prepare.prepare_max_pool2d`.
+    """
 
     def _step(self, t: int, index: tuple[int, ...]) -> MaxPoolStep:
         n, c, oy, ox = index
@@ -224,19 +226,16 @@ class MaxPoolTracer(_PoolTracer[MaxPoolStep]):
 
 
 class AvgPoolTracer(_PoolTracer[AvgPoolStep]):
-    """Steps of one avg_pool2d configuration; build it with :func:`trace_avg_pool2d`."""
+    """Steps of one avg_pool2d configuration.
 
-    def __init__(
-        self,
-        x: NDArray[np.floating],
-        g: Pool2dGeometry,
-        layout: str,
-        count_include_pad: bool,
-        divisor_override: int | None,
-    ) -> None:
-        super().__init__(x, g, layout, "avg_pool2d")
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
+    Build it with :func:`trace_avg_pool2d`, or from a call prepared with
+    :func:`convcore.prepare.prepare_avg_pool2d`.
+    """
+
+    def __init__(self, call: PreparedPool) -> None:
+        super().__init__(call)
+        self.count_include_pad: bool = call.options["count_include_pad"]
+        self.divisor_override: int | None = call.options["divisor_override"]
 
     def _step(self, t: int, index: tuple[int, ...]) -> AvgPoolStep:
         n, c, oy, ox = index

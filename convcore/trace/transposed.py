@@ -6,9 +6,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convcore.errors import ConvcoreError
-from convcore.layout import batch_conv_args
+from convcore.geometry import ConvTranspose2dGeometry
 from convcore.params import IntOrPair
-from convcore.trace.base import Tracer, bias_tuple, layout_of, shape4
+from convcore.prepare import PreparedConv, prepare_conv_transpose2d
+from convcore.trace.base import Tracer, bias_tuple, shape4
 from convcore.trace.model import (
     INPUT,
     INSERTED,
@@ -19,11 +20,6 @@ from convcore.trace.model import (
     ScatterStep,
     ScatterTap,
     TraceInfo,
-)
-from convcore.transposed import (
-    ConvTranspose2dGeometry,
-    check_transposed_bias,
-    conv_transpose2d_geometry,
 )
 
 VIEWS = ("scatter", "conv")
@@ -80,26 +76,24 @@ def trace_conv_transpose2d(
     [('input', 1.0, 1.0)]
     """
     if view not in VIEWS:
-        raise ConvcoreError(f"view must be one of {', '.join(map(repr, VIEWS))}, got {view!r}")
-    args = batch_conv_args(input, weight, bias, "conv_transpose2d")
-    geometry = conv_transpose2d_geometry(
-        args.x.shape, args.weight.shape, stride, padding, output_padding, groups, dilation
+        raise ConvcoreError(
+            "view must be one of {choices}, got {view!r}",
+            "view",
+            choices=", ".join(map(repr, VIEWS)),
+            view=view,
+        )
+    call = prepare_conv_transpose2d(
+        input, weight, bias, stride, padding, output_padding, groups, dilation
     )
-    check_transposed_bias(args.bias, geometry)
-    tracer = ScatterTracer if view == "scatter" else EquivalentConvTracer
-    return tracer(args.x, args.weight, args.bias, geometry, layout_of(args.restore))
+    return ScatterTracer(call) if view == "scatter" else EquivalentConvTracer(call)
 
 
 def _info(
-    x: NDArray[np.floating],
-    bias: NDArray[np.floating] | None,
-    g: ConvTranspose2dGeometry,
-    layout: str,
-    view: str,
-    grid: tuple[int, int],
+    call: PreparedConv[ConvTranspose2dGeometry], view: str, grid: tuple[int, int]
 ) -> TraceInfo:
     """The TraceInfo of either view."""
-    out_shape = (x.shape[0], g.out_channels, *g.out_size)
+    x, g = call.x, call.geometry
+    out_shape = g.out_shape
     step_shape = shape4(x.shape if view == "scatter" else out_shape)
     axes = ("n", "c_in", "iy", "ix") if view == "scatter" else ("n", "c_out", "oy", "ox")
     return TraceInfo(
@@ -110,26 +104,25 @@ def _info(
         step_shape=step_shape,
         input_shape=shape4(x.shape),
         output_shape=shape4(out_shape),
-        layout=layout,
+        layout=call.layout,
         grid_size=grid,
-        bias=bias_tuple(bias),
+        bias=bias_tuple(call.bias),
     )
 
 
 class ScatterTracer(Tracer[ScatterStep]):
-    """Scatter-view steps of one conv_transpose2d configuration."""
+    """Scatter-view steps of one conv_transpose2d configuration.
 
-    def __init__(
-        self,
-        x: NDArray[np.floating],
-        weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None,
-        geometry: ConvTranspose2dGeometry,
-        layout: str,
-    ) -> None:
-        super().__init__(_info(x, bias, geometry, layout, "scatter", geometry.canvas_size))
+    Build it with :func:`trace_conv_transpose2d`, or from a call prepared with
+    :func:`convcore.prepare.prepare_conv_transpose2d`.
+    """
+
+    def __init__(self, call: PreparedConv[ConvTranspose2dGeometry]) -> None:
+        geometry = call.geometry
+        super().__init__(_info(call, "scatter", geometry.canvas_size))
+        self.call = call  # the prepared call: the computation can reuse it
         self.geometry = geometry
-        self._x, self._weight = x, weight
+        self._x, self._weight = call.x, call.weight
         # the stamp's cells in (C_out/groups, kH, kW) row-major order, flattened
         co, i, j = np.indices((geometry.out_per_group, *geometry.kernel)).reshape(3, -1)
         self._tap_c, self._tap_i, self._tap_j = co, i, j
@@ -193,17 +186,15 @@ def _zero_inserted_axis(
 
 
 class EquivalentConvTracer(Tracer[EquivalentConvStep]):
-    """Equivalent-convolution steps of one conv_transpose2d configuration."""
+    """Equivalent-convolution steps of one conv_transpose2d configuration.
 
-    def __init__(
-        self,
-        x: NDArray[np.floating],
-        weight: NDArray[np.floating],
-        bias: NDArray[np.floating] | None,
-        geometry: ConvTranspose2dGeometry,
-        layout: str,
-    ) -> None:
-        g = geometry
+    Build it with :func:`trace_conv_transpose2d` (``view='conv'``), or from a call prepared
+    with :func:`convcore.prepare.prepare_conv_transpose2d`.
+    """
+
+    def __init__(self, call: PreparedConv[ConvTranspose2dGeometry]) -> None:
+        g = call.geometry
+        x, weight, bias = call.x, call.weight, call.bias
         before = [d * (k - 1) - p for d, k, p in zip(g.dilation, g.kernel, g.padding, strict=True)]
         maps = [
             _zero_inserted_axis(size, s, b, b + op)
@@ -211,7 +202,8 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
         ]
         (self._kind_y, self._src_y), (self._kind_x, self._src_x) = maps
         grid = (len(self._kind_y), len(self._kind_x))
-        super().__init__(_info(x, bias, g, layout, "conv", grid))
+        super().__init__(_info(call, "conv", grid))
+        self.call = call  # the prepared call: the computation can reuse it
         self.geometry = g
         self._x, self._weight, self._bias = x, weight, bias
         ci, i, j = np.indices((g.in_per_group, *g.kernel)).reshape(3, -1)

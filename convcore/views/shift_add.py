@@ -88,10 +88,18 @@ class ShiftAddView:
         g = self.geometry
         if not 0 <= out_channel < g.out_channels:
             raise ConvcoreError(
-                f"out_channel must be in 0..{g.out_channels - 1}, got out_channel={out_channel}"
+                "out_channel must be in 0..{last}, got out_channel={out_channel}",
+                "out_channel",
+                last=g.out_channels - 1,
+                out_channel=out_channel,
             )
         if not 0 <= number < self.tap_count:
-            raise ConvcoreError(f"tap must be in 0..{self.tap_count - 1}, got tap={number}")
+            raise ConvcoreError(
+                "tap must be in 0..{last}, got tap={tap}",
+                "tap",
+                last=self.tap_count - 1,
+                tap=number,
+            )
         kh, kw = g.kernel
         first = out_channel // g.out_per_group * g.in_per_group
         running = np.zeros(g.out_size)
@@ -151,8 +159,11 @@ def shift_add_view(
     w = as_float_array(weight, "weight").astype(np.float64)
     if x.ndim != 3 or w.ndim != 4:
         raise ConvcoreError(
-            f"shift_add_view takes input (C_in, H, W) and weight (C_out, C_in/groups, kH, kW), "
-            f"got input of shape {x.shape} and weight of shape {w.shape}"
+            "shift_add_view takes input (C_in, H, W) and weight (C_out, C_in/groups, kH, kW), "
+            "got input of shape {input_shape} and weight of shape {weight_shape}",
+            ("input", "weight"),
+            input_shape=x.shape,
+            weight_shape=w.shape,
         )
     g = conv2d_geometry((1, *x.shape), w.shape, stride, padding, dilation, groups, padding_mode)
     return ShiftAddView(x, w, g)

@@ -22,7 +22,7 @@ async def test_methods_list_the_registry(client):
     }
     assert defaults == {
         "conv2d": ["im2col"],
-        "conv_transpose2d": ["scatter"],
+        "conv_transpose2d": ["col2im"],
         "max_pool2d": ["window"],
         "avg_pool2d": ["window"],
     }

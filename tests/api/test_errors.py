@@ -124,7 +124,7 @@ async def test_nan_in_scalar_fields(client, literal):
         ("stride", True, "got true"),
         ("padding", "full", "padding must be an integer, [height, width], 'same' or 'valid'"),
         ("groups", "1", "valid integer"),
-        ("groups", 1.0, "valid integer"),
+        ("groups", 1.5, "valid integer"),
         ("padding_mode", "mirror", "'zeros', 'reflect', 'replicate' or 'circular'"),
         ("verify", "yes", "valid boolean"),
         ("dilation", 10**7, "within ±1000000"),
@@ -158,42 +158,48 @@ async def test_missing_field(client):
 
 
 # Invalid configurations: torch refuses each (checked here), and so does the API, with a
-# message that names the argument and quotes the values.
+# message that names the argument and quotes the values, and a loc pointing at the field.
 INVALID = [
     (
         "/api/v1/conv2d",
         {"input": X3, "weight": [[1] * 4] * 4},
         lambda: F.conv2d(t([[X3]]), t([[[[1] * 4] * 4]])),
         "does not fit the padded input 3×3",
+        "weight",
     ),
     (
         "/api/v1/conv2d",
         {"input": X3, "weight": W2, "stride": 0},
         lambda: F.conv2d(t([[X3]]), t([[W2]]), stride=0),
         "stride must be positive",
+        "stride",
     ),
     (
         "/api/v1/conv2d",
         {"input": X3, "weight": W2, "padding": -1},
         lambda: F.conv2d(t([[X3]]), t([[W2]]), padding=-1),
         "padding must not be negative",
+        "padding",
     ),
     (
         "/api/v1/conv2d",
         {"input": [[X3, X3]], "weight": [[[W2]] * 3][0], "groups": 2},
         lambda: F.conv2d(t([[X3, X3]]), t([[W2]]), groups=2),
         "groups=2",
+        "groups",
     ),
     (
         "/api/v1/conv2d",
         {"input": X3, "weight": W2, "padding": "same", "stride": 2},
         lambda: F.conv2d(t([[X3]]), t([[W2]]), padding="same", stride=2),
         "padding='same'",
+        "padding",
     ),
     (
         "/api/v1/conv2d",
         {"input": [[X3]], "weight": [[W2]], "bias": [1, 2]},
         lambda: F.conv2d(t([[X3]]), t([[W2]]), t([1, 2])),
+        "bias",
         "bias",
     ),
     (
@@ -201,23 +207,27 @@ INVALID = [
         {"input": X3, "weight": W2, "output_padding": 1},
         lambda: F.conv_transpose2d(t([[X3]]), t([[W2]]), output_padding=1),
         "output_padding",
+        "output_padding",
     ),
     (
         "/api/v1/max_pool2d",
         {"input": X3, "kernel_size": 2, "padding": 2},
         lambda: F.max_pool2d(t([X3]), 2, padding=2),
         "padding must be at most half",
+        "padding",
     ),
     (
         "/api/v1/avg_pool2d",
         {"input": X3, "kernel_size": 4},
         lambda: F.avg_pool2d(t([X3]), 4),
         "does not fit",
+        "kernel_size",
     ),
     (
         "/api/v1/avg_pool2d",
         {"input": X3, "kernel_size": 2, "divisor_override": 0},
         lambda: F.avg_pool2d(t([X3]), 2, divisor_override=0),
+        "divisor_override",
         "divisor_override",
     ),
     (
@@ -225,22 +235,28 @@ INVALID = [
         {"input": [X3], "kernel_size": 4},
         lambda: F.unfold(t([[X3]]), 4),
         "window positions",
+        "kernel_size",
     ),
     (
         "/api/v1/kernel_matrix",
         {"weight": W2, "input_size": 1},
         lambda: F.conv2d(t([[[[0.0]]]]), t([[W2]])),
         "does not fit",
+        "weight",
     ),
 ]
 
 
-@pytest.mark.parametrize(("path", "body", "torch_call", "message"), INVALID)
-async def test_invalid_configurations(client, path, body, torch_call, message):
+@pytest.mark.parametrize(("path", "body", "torch_call", "message", "field"), INVALID)
+async def test_invalid_configurations(client, path, body, torch_call, message, field):
     with pytest.raises((RuntimeError, ValueError)):
         torch_call()
-    text = assert_422(await client.post(path, json=body), message)
-    assert "convcore_error" in (await client.post(path, json=body)).text, text
+    response = await client.post(path, json=body)
+    assert_422(response, message)
+    (error,) = response.json()["detail"]
+    # loc points at the argument to change, as convcore's error names it
+    assert error["loc"] == ["body", field]
+    assert error["type"] == "convcore_error"
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered")

@@ -101,7 +101,10 @@ async def test_kernel_matrix_rejects_a_3d_weight(client):
         "/api/v1/kernel_matrix", json={"weight": [[[1.0]]], "input_size": 3}
     )
     assert response.status_code == 422
-    assert "weight must be 2-D" in response.text
+    (error,) = response.json()["detail"]
+    # the schema says so too (a 2- or 4-level array), so it is a validation error on the field
+    assert error["loc"] == ["body", "weight"]
+    assert "expected 2 or 4 levels of nesting, got 3" in error["msg"]
 
 
 def torch_shape(op, body):

@@ -155,7 +155,8 @@ CASES = [
         "/api/v1/conv2d",
         {"input": zeros(6, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
         {"input": zeros(7, 1), "weight": zeros(1, 1), "method": "kernel_matrix"},
-        "method kernel matrix entries (7×7) is 49, over the limit of 36",
+        "method kernel matrix entries (7×7) is 49, over the limit of 36 (max_matrix_elements); "
+        "use method 'im2col'",
     ),
     (
         "multiplies",
@@ -175,11 +176,11 @@ CASES = [
     ),
     (
         "trace taps",
-        {"max_elements": 36},
+        {"max_trace_taps": 36},
         "/api/v1/max_pool2d/trace",
         {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 9},
         {"input": zeros(6, 6), "kernel_size": 2, "stride": 1, "count": 10},
-        "count × 4 taps per step is 40, over the limit of 36 (max_elements)",
+        "count × 4 taps per step is 40, over the limit of 36 (max_trace_taps)",
     ),
 ]
 
@@ -246,3 +247,50 @@ async def test_create_app_reads_the_environment(monkeypatch):
             "/api/v1/conv2d", json={"input": zeros(3, 3), "weight": zeros(1, 1)}
         )
     assert_422(response, "over the limit of 2 (max_side)")
+
+
+# Python-level steps: the cost a loop method adds on top of numpy's work (issue 13)
+
+
+async def test_a_loop_method_over_its_step_limit_names_the_method_that_fits(client):
+    # the costliest request the default limits used to accept: about 12 s of CPU by loop
+    body = {"input": zeros(4, 1, 127, 127), "kernel_size": 16, "stride": 1, "padding": 8}
+    response = await client.post("/api/v1/max_pool2d", json={**body, "method": "loop"})
+    text = assert_422(response, "use method 'window'")
+    (error,) = response.json()["detail"]
+    assert error["type"] == "limit_exceeded"
+    assert error["loc"] == ["body", "method"]
+    # 4·128·128 windows, each a pass of the outer loop and 256 of the inner one
+    assert error["input"] == 4 * 128 * 128 * (1 + 256)
+    assert error["ctx"] == {"limit": 100_000, "setting": "max_python_steps", "method": "window"}
+    assert "Python-level step count of method 'loop' is 16842752" in text
+    window = await client.post("/api/v1/max_pool2d", json={**body, "method": "window"})
+    assert window.status_code == 200, window.text
+
+
+async def test_the_step_limit_comes_from_the_settings(make_client):
+    body = {"input": zeros(5, 5), "weight": zeros(2, 2), "method": "loop"}  # 16 windows
+    async with make_client(settings(max_python_steps=16)) as client:
+        assert (await client.post("/api/v1/conv2d", json=body)).status_code == 200
+    async with make_client(settings(max_python_steps=15)) as client:
+        response = await client.post("/api/v1/conv2d", json=body)
+    assert_422(response, "is 16, over the limit of 15 (max_python_steps); use method 'im2col'")
+
+
+async def test_the_default_method_is_suggested_first_then_the_fewest_steps(make_client):
+    body = {"input": zeros(1, 1, 4, 4), "weight": zeros(1, 1, 3, 3)}  # 4 windows of 9 taps
+    async with make_client(settings(max_python_steps=8)) as client:
+        loop = await client.post("/api/v1/conv2d", json={**body, "method": "loop"})
+        im2col = await client.post("/api/v1/conv2d", json={**body, "method": "im2col"})
+    assert loop.status_code == 200, loop.text
+    # im2col copies 9 taps; loop fits, and builds no matrix (kernel_matrix comes last)
+    assert_422(im2col, "method 'im2col' is 9, over the limit of 8", "use method 'loop'")
+
+
+async def test_no_method_suggested_when_none_fits(make_client):
+    body = {"input": zeros(1, 1, 4, 4), "weight": zeros(1, 1, 3, 3), "method": "loop"}
+    async with make_client(settings(max_python_steps=3, max_matrix_elements=10)) as client:
+        response = await client.post("/api/v1/conv2d", json=body)
+    text = assert_422(response, "Python-level step count of method 'loop' is 4")
+    assert "use method" not in text
+    assert "method" not in response.json()["detail"][0]["ctx"]

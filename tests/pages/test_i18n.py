@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.i18n import catalogue_path, load_translations
 from app.pages.labels import KERNEL_LABELS
+from convcore import ConvcoreError, conv2d
 from convcore.presets import kernel_presets
 from tests.pages.conftest import soup
 
@@ -17,15 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _extracted() -> set[str]:
-    """Every msgid in the templates and the app, extracted as pybabel would."""
-    method_map = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
-    options = {
-        "templates/**.html": {
-            "extensions": "jinja2.ext.i18n",
-            "trim_blocks": "true",
-            "lstrip_blocks": "true",
-        }
-    }
+    """Every msgid pybabel extracts with ``app/locale/babel.cfg`` (app, templates, convcore)."""
+    with (ROOT / "app" / "locale" / "babel.cfg").open() as cfg:
+        method_map, options = parse_mapping_cfg(cfg)
     found = set()
     for _, _, message, _, _ in extract_from_dir(str(ROOT), method_map, options):
         found.add(message if isinstance(message, str) else message[0])
@@ -38,6 +35,28 @@ def test_chinese_catalogue_is_complete_and_current():
     translated = {m.id for m in catalog if m.id and m.string and not m.fuzzy}
     missing = _extracted() - translated
     assert not missing, f"untranslated (run pybabel update, see app/i18n.py): {sorted(missing)}"
+
+
+def test_convcore_error_templates_are_extracted_and_keep_their_fields():
+    # a page shows gettext(err.template).format(**err.values): a translation must use
+    # exactly the template's fields, or format() fails (or drops a value)
+    extracted = _extracted()
+    assert "{name} must be positive, got {name}={value}" in extracted
+    with catalogue_path("zh_Hans").open("rb") as po:
+        catalog = read_po(po)
+    templates = [m for m in catalog if m.id and "python-brace-format" in m.flags]
+    assert len(templates) > 50
+    for message in templates:
+        assert _fields(message.string) == _fields(message.id), message.id
+    with pytest.raises(ConvcoreError) as caught:
+        conv2d([[1.0, 2.0]], [[1.0]], stride=0)
+    err = caught.value
+    shown = load_translations("zh").gettext(err.template).format(**err.values)
+    assert shown == "stride 必须为正数，收到的是 stride=0"
+
+
+def _fields(text: str) -> set[tuple[str, str | None]]:
+    return {(name, conv) for _, name, _, conv in string.Formatter().parse(text) if name}
 
 
 def test_every_kernel_preset_has_a_label():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,23 +13,25 @@ from convcore.errors import ConvcoreError
 from convcore.padding import check_pad_fits, pad2d, source_map
 from convcore.params import (
     IntOrPair,
+    Padding,
     Pair,
     as_int,
     as_pair,
     check_padding_mode,
     nonnegative_pair,
+    positive_int,
     positive_pair,
 )
 from convcore.shapes import conv_output_size, dilated_extent, same_padding
-
-Padding = IntOrPair | str
 
 
 @dataclass(frozen=True)
 class Conv2dGeometry:
     """Everything about a conv2d call except the numbers in the arrays.
 
-    ``pads`` is ``(top, bottom, left, right)``; ``in_size`` is the unpadded ``(H, W)``.
+    ``pads`` is ``(top, bottom, left, right)``; ``in_size`` is the unpadded ``(H, W)``;
+    ``batch`` is N. The cost figures a caller compares with its limits (multiply-adds, the
+    padded input, the kernel matrix, a trace's steps) are properties, worked out here once.
     """
 
     in_channels: int
@@ -40,6 +43,7 @@ class Conv2dGeometry:
     dilation: Pair
     pads: tuple[int, int, int, int]
     padding_mode: str
+    batch: int = 1
 
     @property
     def padded_size(self) -> Pair:
@@ -70,6 +74,67 @@ class Conv2dGeometry:
         """Output channels each group produces."""
         return self.out_channels // self.groups
 
+    @property
+    def out_shape(self) -> tuple[int, int, int, int]:
+        """(N, C_out, H_out, W_out)."""
+        return (self.batch, self.out_channels, *self.out_size)
+
+    # --- cost figures ----------------------------------------------------------------------
+
+    @property
+    def windows(self) -> int:
+        """Output values, one window each: ``N·C_out·H_out·W_out``."""
+        return math.prod(self.out_shape)
+
+    @property
+    def window_taps(self) -> int:
+        """Products one output value sums: ``C_in/groups·kH·kW``."""
+        return self.in_per_group * self.kernel[0] * self.kernel[1]
+
+    @property
+    def multiply_adds(self) -> int:
+        """Multiply-adds of the whole convolution (bias not counted).
+
+        >>> conv2d_geometry((2, 4, 5, 5), (6, 2, 3, 3), groups=2).multiply_adds
+        1944
+        """
+        return self.windows * self.window_taps
+
+    @property
+    def padded_elements(self) -> int:
+        """Values of the padded input every method builds: ``N·C_in·H_pad·W_pad``."""
+        return self.batch * self.in_channels * math.prod(self.padded_size)
+
+    @property
+    def column_elements(self) -> int:
+        """Values of the im2col matrix of the whole batch: ``N·C_in·kH·kW·H_out·W_out``."""
+        return self.batch * self.in_channels * math.prod(self.kernel) * math.prod(self.out_size)
+
+    @property
+    def matrix_shape(self) -> Pair:
+        """``(C_out·H_out·W_out, C_in·H·W)``: the unrolled kernel matrix."""
+        return (
+            self.out_channels * math.prod(self.out_size),
+            self.in_channels * math.prod(self.in_size),
+        )
+
+    @property
+    def matrix_entries(self) -> int:
+        """Entries of the unrolled kernel matrix (a ``kernel_matrix`` method builds it)."""
+        return math.prod(self.matrix_shape)
+
+    @property
+    def work(self) -> int:
+        """What the numpy part of any method costs: multiply-adds or values padded, the more."""
+        return max(self.multiply_adds, self.padded_elements)
+
+    def trace_size(self, view: str = "output") -> Pair:
+        """(steps, taps per step) of a step trace: one step per output value."""
+        del view  # conv2d traces have one view
+        return self.windows, self.window_taps
+
+    # --- arrays ------------------------------------------------------------------------------
+
     def pad(self, x: NDArray[np.floating]) -> NDArray[np.floating]:
         """Pad the spatial axes of ``x`` with this geometry's padding and mode."""
         return pad2d(x, self.pads, self.padding_mode)
@@ -97,15 +162,25 @@ def resolve_padding(
         if padding == "same":
             if stride != (1, 1):
                 raise ConvcoreError(
-                    f"padding='same' needs stride 1, got stride={stride}; "
-                    "use an explicit padding for strided convolutions"
+                    "padding='same' needs stride 1, got stride={stride}; "
+                    "use an explicit padding for strided convolutions",
+                    ("padding", "stride"),
+                    stride=stride,
                 )
             return (*same_padding(kernel[0], dilation[0]), *same_padding(kernel[1], dilation[1]))
-        raise ConvcoreError(f"padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    if padding_mode == "zeros":
-        ph, pw = nonnegative_pair(padding, "padding")
-    else:
+        raise ConvcoreError(
+            "padding must be an int, a pair, 'same' or 'valid', got {padding!r}",
+            "padding",
+            padding=padding,
+        )
+    if padding_mode != "zeros":
         ph, pw = as_pair(padding, "padding")
+        return (ph, ph, pw, pw)
+    try:
+        ph, pw = nonnegative_pair(padding, "padding")
+    except ConvcoreError as err:
+        # a rule between two arguments: the other padding modes crop instead
+        raise err.with_params(("padding", "padding_mode")) from None
     return (ph, ph, pw, pw)
 
 
@@ -132,15 +207,16 @@ def conv2d_geometry(
     dilation = positive_pair(dilation, "dilation")
     groups = as_int(groups, "groups")
     check_padding_mode(padding_mode)
-    if groups < 1:
-        raise ConvcoreError(f"groups must be a positive integer, got groups={groups}")
+    groups = positive_int(groups, "groups")
     _, in_channels, height, width = input_shape
     out_channels, in_per_group, kh, kw = weight_shape
     _check_channels(in_channels, out_channels, in_per_group, groups, weight_shape)
     _check_empty(input_shape)
     if min(kh, kw) < 1:
         raise ConvcoreError(
-            f"kernel size must be positive, got weight of shape {tuple(weight_shape)}"
+            "kernel size must be positive, got weight of shape {shape}",
+            "weight",
+            shape=tuple(weight_shape),
         )
     pads = resolve_padding(padding, (kh, kw), stride, dilation, padding_mode)
     geometry = Conv2dGeometry(
@@ -153,6 +229,7 @@ def conv2d_geometry(
         dilation=dilation,
         pads=pads,
         padding_mode=padding_mode,
+        batch=int(input_shape[0]),
     )
     check_pad_fits(height, pads[0], pads[1], padding_mode, "height")
     check_pad_fits(width, pads[2], pads[3], padding_mode, "width")
@@ -169,13 +246,23 @@ def _check_channels(
 ) -> None:
     if out_channels < groups or out_channels % groups:
         raise ConvcoreError(
-            f"groups={groups} must divide the weight's output channels, "
-            f"got weight of shape {tuple(weight_shape)} with {out_channels} output channels"
+            "groups={groups} must divide the weight's output channels, "
+            "got weight of shape {shape} with {out_channels} output channels",
+            ("groups", "weight"),
+            groups=groups,
+            shape=tuple(weight_shape),
+            out_channels=out_channels,
         )
     if in_per_group * groups != in_channels:
         raise ConvcoreError(
-            f"with groups={groups} and weight of shape {tuple(weight_shape)}, the input needs "
-            f"{in_per_group * groups} channels ({in_per_group} per group), got {in_channels}"
+            "with groups={groups} and weight of shape {shape}, the input needs "
+            "{needed} channels ({per_group} per group), got {in_channels}",
+            ("groups", "input", "weight"),
+            groups=groups,
+            shape=tuple(weight_shape),
+            needed=in_per_group * groups,
+            per_group=in_per_group,
+            in_channels=in_channels,
         )
 
 
@@ -188,11 +275,14 @@ def _check_empty(input_shape: Sequence[int]) -> None:
     """
     _, channels, height, width = input_shape
     if channels == 0:
-        raise ConvcoreError(f"input has no channels: input of shape {tuple(input_shape)}")
+        raise ConvcoreError(
+            "input has no channels: input of shape {shape}", "input", shape=tuple(input_shape)
+        )
     if min(height, width) == 0:
         raise ConvcoreError(
-            f"input of shape {tuple(input_shape)} has an empty plane; only the batch axis "
-            "may be empty"
+            "input of shape {shape} has an empty plane; only the batch axis may be empty",
+            "input",
+            shape=tuple(input_shape),
         )
 
 
@@ -200,15 +290,32 @@ def _check_kernel_fits(g: Conv2dGeometry) -> None:
     padded_h, padded_w = g.padded_size
     span_h = dilated_extent(g.kernel[0], g.dilation[0])
     span_w = dilated_extent(g.kernel[1], g.dilation[1])
-    if span_h > padded_h or span_w > padded_w:
+    if span_h <= padded_h and span_w <= padded_w:
+        return
+    values = {
+        "kh": g.kernel[0],
+        "kw": g.kernel[1],
+        "span_h": span_h,
+        "span_w": span_w,
+        "padded_h": padded_h,
+        "padded_w": padded_w,
+    }
+    params = ("weight", "padding", "dilation", "input")
+    if min(g.pads) < 0:
         # a negative padding crops: say so, or "padded input −1×−1" is a riddle
-        cropped = (
-            f" (input {g.in_size[0]}×{g.in_size[1]} cropped by negative padding "
-            f"(top, bottom, left, right)={g.pads})"
-            if min(g.pads) < 0
-            else ""
-        )
         raise ConvcoreError(
-            f"kernel {g.kernel[0]}×{g.kernel[1]} (dilated {span_h}×{span_w}) does not fit "
-            f"the padded input {padded_h}×{padded_w}{cropped}"
+            "kernel {kh}×{kw} (dilated {span_h}×{span_w}) does not fit the padded input "
+            "{padded_h}×{padded_w} (input {height}×{width} cropped by negative padding "
+            "(top, bottom, left, right)={pads})",
+            params,
+            **values,
+            height=g.in_size[0],
+            width=g.in_size[1],
+            pads=g.pads,
         )
+    raise ConvcoreError(
+        "kernel {kh}×{kw} (dilated {span_h}×{span_w}) does not fit the padded input "
+        "{padded_h}×{padded_w}",
+        params,
+        **values,
+    )
