@@ -145,6 +145,8 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, action="append", default=[])
     parser.add_argument("--only", default="", help="measure the pages whose name has this")
     args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"no Chromium at {CHROMIUM}: make system-deps installs it")
     from playwright.sync_api import sync_playwright
 
     trees = [("this tree", ROOT)] + [(str(path), path) for path in args.compare]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from app.pages.params import bounds
 from app.pages.problems import Message, Problems
@@ -60,12 +59,3 @@ class Form:
         """The grid's rejected cells as ``name:index`` words, for the page's script."""
         field = {"input": "x", "weight": "k", "bias": "b"}.get(control, control)
         return " ".join(f"{field}:{i}" for i in self.problems.cells.get(control, []))
-
-    @property
-    def slots(self) -> list[str]:
-        """Every control with a message slot on the page: those with problems first."""
-        return list(self.problems.inline)
-
-    def unplaced(self, placed: set[str]) -> list[Any]:
-        """Messages about controls the page has no slot for (shown in the message box)."""
-        return [m for c, ms in self.problems.inline.items() if c not in placed for m in ms]

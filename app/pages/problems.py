@@ -47,6 +47,7 @@ class Message:
     values: Mapping[str, Any] = field(default_factory=dict)
     advice: Advice | None = None
     text: str | None = None
+    engine: bool = False  # convcore's own words (beside the page's advice, when there is one)
 
 
 @dataclass
@@ -187,7 +188,7 @@ def place_convcore_error(
         problems.detail = text
         problems.detail_translated = gettext(err.template) != err.template
     else:
-        problems.add(control, Message(text=text))
+        problems.add(control, Message(text=text, engine=True))
 
 
 def control_for(op_options: tuple[str, ...], page_fields: Mapping[str, tuple[str, ...]]) -> Any:

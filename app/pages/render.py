@@ -34,7 +34,7 @@ from app.pages.labels import (
     KERNEL_LABELS,
 )
 from app.pages.page import Page
-from app.pages.params import PAGE_LIMITS, URL_NAMES
+from app.pages.params import URL_NAMES
 from app.pages.problems import Problems, control_for, field_problems
 from app.pages.query import INPUT_CHOICES, PageQuery, kernel_choices, query_dict
 from convcore.spec import OPS
@@ -102,7 +102,6 @@ def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLRespon
         "control_labels": CONTROL_LABELS,
         "axis_labels": AXIS_LABELS,
         "url_names": URL_NAMES,
-        "limits": PAGE_LIMITS,
     }
     vary = {"Vary": f"HX-Request, {PART}"}
     if part == "step" and setup is not None:

@@ -370,8 +370,7 @@ def _torch_panel(setup: Conv2dSetup, out: NDArray[np.float64], numbers: Numbers)
     )
 
 
-def _torch_step(setup: Conv2dSetup, step: ConvStep, _n: Numbers, _t: CellTexts) -> TorchStep:
-    del setup
+def _torch_step(_setup: Conv2dSetup, step: ConvStep, _n: Numbers, _t: CellTexts) -> TorchStep:
     _, o, oy, ox = step.index
     return TorchStep(o, oy, ox)
 
