@@ -374,8 +374,15 @@
   function markProblems() {
     document.querySelectorAll("#stepper .ferr[id^='err-']").forEach(function (slot) {
       var bad = slot.querySelector(".msg") !== null;
+      // the fields the server rejected, or all the control's fields when none was singled out
+      var named = slot.querySelector("[data-fields]");
+      var fields = named ? named.dataset.fields.split(" ").map(function (n) { return "f-" + n; }) : null;
       document.querySelectorAll("[aria-describedby~='" + slot.id + "']").forEach(function (el) {
-        if (bad) { el.setAttribute("aria-invalid", "true"); } else { el.removeAttribute("aria-invalid"); }
+        if (bad && (!fields || fields.indexOf(el.id) >= 0)) {
+          el.setAttribute("aria-invalid", "true");
+        } else {
+          el.removeAttribute("aria-invalid");
+        }
       });
     });
     document.querySelectorAll("#stepper .bad-cell").forEach(function (el) {
@@ -416,7 +423,7 @@
   function unmark() {
     marked.forEach(function (pair) { pair[0].classList.remove(pair[1]); });
     marked = [];
-    var note = byId("note-input");
+    var note = byId("note");
     if (note) { note.textContent = ""; }
   }
   // window indices along an axis whose taps include `position` (WindowMap.windows_over)
@@ -462,7 +469,7 @@
       w.row_sources.forEach(function (s, i) { if (s === w.row_sources[r]) { rows.push(i); } });
       w.col_sources.forEach(function (s, i) { if (s === w.col_sources[col]) { cols.push(i); } });
     } else if (td.dataset.from) {
-      var note = byId("note-input");
+      var note = byId("note");
       if (note) { note.textContent = td.getAttribute("aria-label"); }
       mark(cellOf("X" + c, w.pads[0] + w.row_sources[r], w.pads[1] + w.col_sources[col]), "src");
     }

@@ -51,9 +51,16 @@ class Form:
         return self.problems.inline.get(control, [])
 
     def invalid(self, name: str) -> bool:
-        """The field (by URL name) or its control has a problem."""
+        """The field (by URL name) was rejected, or its control has a problem that no one
+        field of it was rejected for (the pair of stride fields when convcore refuses it)."""
+        if name in self.problems.raw:
+            return True
         control = self.control_of(name)
-        return name in self.problems.raw or bool(control and self.messages(control))
+        return bool(control and self.messages(control)) and not self.bad_fields(control)
+
+    def bad_fields(self, control: str) -> str:
+        """The control's rejected fields, space-separated (for the page's script)."""
+        return " ".join(n for n in self.problems.raw if self.control_of(n) == control)
 
     def bad_cells(self, control: str) -> str:
         """The grid's rejected cells as ``name:index`` words, for the page's script."""

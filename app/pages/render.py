@@ -35,7 +35,7 @@ from app.pages.labels import (
 )
 from app.pages.page import Page
 from app.pages.params import URL_NAMES
-from app.pages.problems import Problems, control_for, field_problems
+from app.pages.problems import CELL_CONTROLS, Problems, control_for, field_problems
 from app.pages.query import INPUT_CHOICES, PageQuery, kernel_choices, query_dict
 from convcore.spec import OPS
 
@@ -102,6 +102,7 @@ def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLRespon
         "control_labels": CONTROL_LABELS,
         "axis_labels": AXIS_LABELS,
         "url_names": URL_NAMES,
+        "cell_controls": CELL_CONTROLS,
     }
     vary = {"Vary": f"HX-Request, {PART}"}
     if part == "step" and setup is not None:
