@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp
 
 from app.errors import install_error_handlers
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout=settings.body_timeout,
         memory=settings.max_body_memory,
     )
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and steps: HTML compresses ~8×
+    app.add_middleware(HeadAsGet)  # outside GZip, so HEAD's headers are GET's, compressed or not
     install_error_handlers(app)
     app.include_router(health.router)
     # request models carry this app's limits as bounds, so these routers are built per app

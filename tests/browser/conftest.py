@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The tree whose app the live server serves: this one, or another (an older commit
+#: unpacked with ``git archive``) to see a test fail on the code it was written against.
+SERVER_ROOT = Path(os.environ.get("CONVPLAY_SERVER_ROOT", ROOT))
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CONVPLAY_CHROMIUM", "/usr/bin/chromium")
 
@@ -79,7 +82,7 @@ def live_server():
             "--log-level",
             "warning",
         ],
-        cwd=ROOT,
+        cwd=SERVER_ROOT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

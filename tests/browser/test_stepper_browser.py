@@ -44,15 +44,19 @@ def _wait_step(page: Page, t: int) -> None:
 
 def _taps(page: Page) -> list[tuple[int, int]]:
     cells = page.eval_on_selector_all(
-        "table.input td[data-tap]",
-        "cells => cells.map(c => [+c.dataset.tap, +c.dataset.row, +c.dataset.col])",
+        "table.input td.tap",
+        "cells => cells.map(c => [c.parentElement.sectionRowIndex, c.cellIndex])",
     )
-    return [(r, c) for _, r, c in sorted(cells)]
+    return sorted((r, c) for r, c in cells)
 
 
 def _current(page: Page) -> tuple[int, int]:
-    cell = page.locator("table.output td.current")
-    return int(cell.get_attribute("data-row")), int(cell.get_attribute("data-col"))
+    cells = page.eval_on_selector_all(
+        "table.output td.cur",
+        "cells => cells.map(c => [c.parentElement.sectionRowIndex, c.cellIndex])",
+    )
+    assert len(cells) == 1, cells
+    return tuple(cells[0])
 
 
 def _expected_taps(t: int, ow: int) -> list[tuple[int, int]]:
@@ -135,6 +139,11 @@ def test_editing_a_kernel_cell_gives_torchs_output(page: Page, live_server):
         "table.output td[data-value]", "cells => cells.map(c => +c.dataset.value)"
     )
     assert np.allclose(values, expected.ravel(), rtol=0, atol=1e-12)
+    # the cells up to this step show their values, the later ones wait
+    waiting = page.eval_on_selector_all(
+        "table.output td", "cells => cells.map(c => c.classList.contains('todo'))"
+    )
+    assert waiting == [n > 8 for n in range(expected.size)]
     arith = page.locator("#arith")
     assert float(arith.get_attribute("data-result")) == pytest.approx(expected[2, 2])
     assert "kp=custom" in page.url
@@ -164,9 +173,9 @@ def test_a_copied_url_restores_the_view(page: Page, live_server, browser):
         return p.evaluate("""() => ({
             form: [...new FormData(document.querySelector('#controls'))],
             out: [...document.querySelectorAll('table.output td')].map(
-                c => [c.dataset.state, c.dataset.value]),
-            taps: [...document.querySelectorAll('td[data-tap]')].map(c => c.dataset.tap + '@'
-                + c.dataset.row + ',' + c.dataset.col),
+                c => [c.className, c.dataset.value]),
+            taps: [...document.querySelectorAll('td.tap')].map(c => c.dataset.w + '@'
+                + c.parentElement.sectionRowIndex + ',' + c.cellIndex),
             tab: document.querySelector('#tabpanel').dataset.tab,
             arith: document.querySelector('#arith').textContent.replace(/\\s+/g, ' '),
         })""")
@@ -209,7 +218,7 @@ def test_chinese_page(page: Page, live_server, shot):
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.locator("#controls legend").first).to_have_text("输入")
     expect(page.locator("#step-count")).to_have_text("第 1 步，共 25 步")
-    expect(page.locator(".tabs [aria-current=page]")).to_have_text("循环")
+    expect(page.locator(".tabs [aria-current=page]")).to_have_text("嵌套循环")
     page.click("#step-next")
     _wait_step(page, 1)
     expect(page.locator("#step-count")).to_have_text("第 2 步，共 25 步")  # still Chinese
@@ -236,7 +245,14 @@ def _axe(page: Page) -> list[dict]:
 
 @pytest.mark.parametrize(
     "query",
-    ["/", STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh", "/?h=2&w=2&kp=sobel_x"],
+    [
+        "/",
+        STRIDED + "&ci=2&co=2&groups=2&bias=1&tab=im2col&lang=zh",
+        "/?h=2&w=2&kp=sobel_x",
+        "/?h=99&sh=0&ci=4&co=4&groups=3",
+        "/?h=16&w=16&xp=random&kp=random&kh=7&kw=7&pad=same&present=1&tab=kmatrix",
+        "/?kp=box_blur&h=5&w=5&tab=torch&bias=1",
+    ],
 )
 def test_no_serious_accessibility_violations(page: Page, live_server, query, shot):
     page.goto(live_server + query)
@@ -271,11 +287,14 @@ def test_keyboard_only_reaches_the_steps_and_keeps_focus(page: Page, live_server
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_attribute("href", "#steps")
     page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the first and previous steps are there, marked disabled
+    assert _focused(page) == "step-first"
+    page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     assert _focused(page) == "step-next"
     page.keyboard.press("Enter")
     _wait_step(page, 1)
-    assert _focused(page) == "step-next"  # the swap gives the focus back
+    assert _focused(page) == "step-next"  # the buttons are never swapped
     # a method tab chosen with the keyboard keeps the focus, and Tab goes on to the next one
     page.focus("#tab-im2col")
     page.keyboard.press("Enter")

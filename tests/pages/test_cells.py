@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from app.stepper.grids import (
+from app.pages.grids import (
     InputCell,
     KernelCell,
     MatrixRow,
@@ -31,21 +31,19 @@ def test_templates_unpack_cells_in_field_order(cell):
 
 def test_every_printed_value_is_escaped(app):
     cells = app.state.templates["en"].get_template("partials/cells.html").module
-    pad = InputCell(False, "pad", 0, 1, HOSTILE, HOSTILE, 1, HOSTILE, HOSTILE, HOSTILE, "", HOSTILE)
-    field = InputCell(True, "z", 1, 1, "2", "2", 2, "3", "3", HOSTILE, HOSTILE, "")
+    pad = InputCell(False, "pad", HOSTILE, HOSTILE, HOSTILE, HOSTILE, "", HOSTILE)
+    field = InputCell(True, "z", "", "2", "2", HOSTILE, HOSTILE, "")
     html = str(cells.input_rows([[pad, field]]))
-    html += str(
-        cells.output_rows(
-            [[OutputCell("done", False, False, HOSTILE, 0, 0, HOSTILE, HOSTILE, HOSTILE)]]
-        )
-    )
+    html += str(cells.kernel_rows([[KernelCell(HOSTILE, HOSTILE, HOSTILE, HOSTILE, HOSTILE)]]))
+    html += str(cells.output_rows([[OutputCell(HOSTILE, HOSTILE, HOSTILE, HOSTILE)]]))
     html += str(cells.value_rows([[ValueCell(HOSTILE, "", HOSTILE, HOSTILE)]]))
     html += str(cells.tap_rows([TapRow(HOSTILE, 1, *[HOSTILE] * 7)]))
     assert "<b" not in html
     assert "&lt;b onclick=&#34;x()&#34;&gt;&amp;&#39;&lt;/b&gt;" in html
     page = BeautifulSoup(html, "html.parser")
-    td = page.select_one("td.pad")
+    td = page.select_one("td[data-from]")
     assert td is not None
     assert td["aria-label"] == td["title"] == td["data-from"] == td["data-value"] == HOSTILE
-    assert td.get_text() == HOSTILE + "×" + HOSTILE
+    assert td["data-w"] == HOSTILE
+    assert td.get_text() == HOSTILE
     assert page.find("input")["id"] == HOSTILE

@@ -11,7 +11,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from app.i18n import catalogue_path, load_translations
-from app.stepper.labels import KERNEL_LABELS
+from app.pages.labels import KERNEL_LABELS
 from convcore import ConvcoreError, conv2d
 from convcore.presets import kernel_presets
 from tests.pages.conftest import soup

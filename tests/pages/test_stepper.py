@@ -1,7 +1,8 @@
-"""The stepper page: full page vs htmx partial, and every number it shows against torch."""
+"""The conv2d page: full page, board and step, and every number it shows against torch."""
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qsl, urlsplit
 
@@ -13,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from app.stepper.format import num
+from app.pages.format import short
 from convcore.patterns import input_pattern
 from tests.pages.conftest import shown, soup, torch_conv, torch_pad
 
@@ -31,7 +32,13 @@ TRICKY_W = np.array([1, -2, 0.5, 3, 0, -1.0]).reshape(1, 1, 3, 2)
 
 
 def _values(cells) -> list[float]:
-    return [float(td["data-value"]) for td in cells]
+    return [_value(td) for td in cells]
+
+
+def _value(td) -> float:
+    """A cell's exact value: its field's, or its data-value."""
+    field = td.find("input")
+    return float(field["value"] if field is not None else td["data-value"])
 
 
 def _out_grid(page, channel=0):
@@ -39,22 +46,34 @@ def _out_grid(page, channel=0):
 
 
 def _computed(page, channel=0):
-    return [td for td in _out_grid(page, channel) if td["data-state"] != "todo"]
+    return [td for td in _out_grid(page, channel) if "todo" not in td["class"]]
+
+
+def _position(td) -> tuple[int, int]:
+    """(row, column) of a cell in its table."""
+    row = td.find_parent("tr")
+    rows = row.find_parent("table").find_all("tr")
+    return rows.index(row), row.find_all("td").index(td)
+
+
+def _taps(page, grid="X0") -> list[tuple[int, int]]:
+    return [_position(td) for td in page.select(f"#{grid} td.tap")]
 
 
 async def test_full_page_and_partial(client):
-    full = await client.get("/")
+    full = await client.get("/conv2d")
     assert full.text.lstrip().lower().startswith("<!doctype html>")
     page = soup(full)
     assert page.select_one("html main#stepper form#controls")
     assert page.select_one("script[src$='htmx-2.0.11.min.js']")
-    assert full.headers["vary"] == "HX-Request"
-    part = await client.get("/?t=2", headers=HX)
+    assert full.headers["vary"].startswith("HX-Request, X-Part")
+    part = await client.get("/conv2d?t=2", headers=HX)
     assert part.text.lstrip().startswith('<main id="stepper"')
+    assert 'hx-swap-oob="outerHTML"' in part.text.split(">", 1)[0]
     assert "<html" not in part.text
     assert "<head" not in part.text
-    assert part.headers["hx-push-url"] == "/?t=2"
-    restore = await client.get("/?t=2", headers={**HX, "HX-History-Restore-Request": "true"})
+    assert part.headers["hx-push-url"] == "/conv2d?t=2"
+    restore = await client.get("/conv2d?t=2", headers={**HX, "HX-History-Restore-Request": "true"})
     assert restore.text.lstrip().lower().startswith("<!doctype html>")
 
 
@@ -80,6 +99,8 @@ async def test_default_is_the_tutorials_example(client):
     assert shown(arith.select_one(".result").get_text()) == 19
     last = soup(await client.get("/?t=3"))
     assert_allclose(_values(_computed(last)), [19, 25, 37, 43])
+    # the old home address and the page's own show the same view
+    assert (await client.get("/?t=3")).text == (await client.get("/conv2d?t=3")).text
 
 
 @pytest.mark.parametrize("t", [0, 4, 13])
@@ -88,25 +109,29 @@ async def test_tricky_step_matches_torch(client, t):
     out = torch_conv(TRICKY_X, TRICKY_W, [0.25], (2, 1), (2, 1), (2, 2), mode="reflect")
     _, oh, ow = out.shape
     oy, ox = divmod(t, ow)
-    # output grid: steps before t filled with torch's values, t marked, the rest empty
+    # output grid: every value is torch's; steps after t are marked to come, t is marked
     cells = _out_grid(page)
     assert len(cells) == oh * ow
     for number, td in enumerate(cells):
-        state = "done" if number < t else "current" if number == t else "todo"
-        assert td["data-state"] == state
-        if state != "todo":
-            value = out[0, number // ow, number % ow]
-            assert float(td["data-value"]) == pytest.approx(value, abs=1e-12)
-            assert td.get_text(strip=True) == num(value)
-    current = page.select_one("table.output td.current")
-    assert (int(current["data-row"]), int(current["data-col"])) == (oy, ox)
-    # taps: where the strided, dilated window sits, and the values torch pads in
+        value = out[0, number // ow, number % ow]
+        assert ("todo" in td["class"]) == (number > t)
+        assert ("cur" in td["class"]) == (number == t)
+        assert float(td["data-value"]) == pytest.approx(value, abs=1e-12)
+        assert td.select_one(".v").get_text() == short(value)
+    current = page.select_one("table.output td.cur")
+    assert _position(current) == (oy, ox)
+    # taps: where the strided, dilated window sits, the values torch pads in, their weights
     padded = torch_pad(TRICKY_X, 2, 1, "reflect")[0]
-    taps = sorted(page.select("table.input td[data-tap]"), key=lambda td: int(td["data-tap"]))
     expected = [(oy * 2 + i * 2, ox * 1 + j * 2) for i in range(3) for j in range(2)]
-    assert [(int(td["data-row"]), int(td["data-col"])) for td in taps] == expected
-    assert_allclose(_values(taps), [padded[r, c] for r, c in expected])
-    assert_allclose([float(td["data-weight"]) for td in taps], TRICKY_W.ravel())
+    taps = page.select("#X0 td.tap")
+    assert sorted(_position(td) for td in taps) == sorted(expected)
+    by_place = {_position(td): td for td in taps}
+    assert_allclose([_value(by_place[rc]) for rc in expected], [padded[r, c] for r, c in expected])
+    assert [by_place[rc]["data-w"] for rc in expected] == [short(w) for w in TRICKY_W.ravel()]
+    # the marks a step sends say the same
+    marks = json.loads(page.select_one("#step-state")["data-marks"])
+    assert sorted((r, c) for grid, r, c, _ in marks["taps"]) == sorted(expected)
+    assert marks["current"] == [["Y0", oy, ox]]
     # the arithmetic line
     arith = page.select_one("#arith")
     assert shown(arith.select_one(".result").get_text()) == pytest.approx(out[0, oy, ox], rel=1e-3)
@@ -120,7 +145,7 @@ async def test_padding_cells_name_the_cell_they_copy(client):
     pads = page.select("table.input td.pad")
     assert len(pads) == padded.size - TRICKY_X[0].size
     for td in pads:
-        r, c = int(td["data-row"]), int(td["data-col"])
+        r, c = _position(td)
         assert float(td["data-value"]) == padded[r, c]
         sy, sx = map(int, re.findall(r"\d+", td["data-from"]))
         assert TRICKY_X[0, sy, sx] == padded[r, c]  # it copies a cell holding its value
@@ -134,7 +159,7 @@ async def test_padding_cells_name_the_cell_they_copy(client):
 
 async def test_dilation_gaps_are_marked(client):
     page = soup(await client.get("/?h=5&w=5&kp=random&kh=2&kw=2&dh=3&dw=2"))
-    gaps = {(int(td["data-row"]), int(td["data-col"])) for td in page.select("table.input td.gap")}
+    gaps = {_position(td) for td in page.select("table.input td.gap")}
     # window at the origin: taps at rows {0, 3} and columns {0, 2}; the cells between are gaps
     taps = {(r, c) for r in (0, 3) for c in (0, 2)}
     span = {(r, c) for r in range(4) for c in range(3)}
@@ -143,7 +168,7 @@ async def test_dilation_gaps_are_marked(client):
 
 async def test_shape_line_substitutes_the_values(client):
     page = soup(await client.get(TRICKY))
-    lines = [li.get_text(" ", strip=True) for li in page.select(".stepping .shape-lines li")]
+    lines = [li.get_text(" ", strip=True) for li in page.select("#board > .shape-lines li")]
     out = torch_conv(TRICKY_X, TRICKY_W, None, (2, 1), (2, 1), (2, 2), mode="reflect")
     assert lines[0].endswith(f"= {out.shape[1]}")
     assert "(5 + 2·2 − 2·(3 − 1) − 1) / 2" in lines[0]
@@ -169,6 +194,8 @@ async def test_channels_groups_and_flip(client):
     channel = 7 // (oh * ow)
     active = [int(t["data-channel"]) for t in page.select("table.grid.input.active")]
     assert active == [2 * channel, 2 * channel + 1]
+    kernels = [(int(t["data-out"]), int(t["data-in"])) for t in page.select("table.kernel.active")]
+    assert kernels == [(channel, 0), (channel, 1)]
 
 
 @pytest.mark.parametrize("mode", ["zeros", "circular", "replicate"])
@@ -182,7 +209,9 @@ async def test_im2col_tab(client, mode):
     columns = [int(th.get_text()) for th in table.select("thead th")[1:]]
     rows = [[float(td["data-value"]) for td in tr.select("td")] for tr in table.select("tbody tr")]
     assert_allclose(rows, unfolded[:, columns])
-    assert [int(td["data-col"]) for td in table.select("td.current")] == [3] * 9
+    # the whole matrix stays; the step marks its column 3 (the 5th child: after the row head)
+    marks = json.loads(page.select_one("#tabstep .tab-marks")["data-marks"])
+    assert ["#im2col tr>:nth-child(5)", "cur"] in marks
     weights = _values(page.select("#im2col-weights td"))
     assert_allclose(weights, [-1, 0, 1, -2, 0, 2, -1, 0, 1])
     out = torch_conv(x, np.array(weights).reshape(1, 1, 3, 3), None, (2, 1), (1, 1), mode=mode)
@@ -199,7 +228,8 @@ async def test_kernel_matrix_tab(client):
     kernel = np.array(_values(page.select("table.kernel td"))).reshape(1, 1, 3, 2)
     out = torch_conv(x_flat.reshape(1, 4, 4), kernel, None, (1, 2), (0, 1))
     assert_allclose(matrix @ x_flat, out.ravel())  # K·x is the convolution
-    assert [int(tr["data-row"]) for tr in page.select("#kmatrix tr.current")] == [4]
+    marks = json.loads(page.select_one("#tabstep .tab-marks")["data-marks"])
+    assert marks == [["#kmatrix tbody tr:nth-child(5)", "current"]]
 
 
 async def test_kernel_matrix_tab_large_shows_the_row_as_the_input(client):
@@ -252,8 +282,8 @@ async def test_pytorch_tab_shows_a_disagreement(client, monkeypatch):
 async def test_editing_a_kernel_cell(client):
     # what the form sends when a cell of the preset kernel is edited (hx-vals sets kp=custom)
     query = "kp0=tutorial_2x2&ks=1,1,2,2&k=0&k=1&k=2&k=10&xs=1,3,3&kp=custom&t=0"
-    response = await client.get("/?" + query, headers=HX)
-    assert response.headers["hx-push-url"] == "/?kp=custom&kh=2&kw=2&k=0,1,2,10"
+    response = await client.get("/conv2d?" + query, headers=HX)
+    assert response.headers["hx-push-url"] == "/conv2d?kp=custom&kh=2&kw=2&k=0,1,2,10"
     page = soup(response)
     assert _values(_computed(page)) == [0 * 0 + 1 * 1 + 3 * 2 + 4 * 10]
 
@@ -278,8 +308,9 @@ async def test_step_links_and_canonical_urls(client):
         assert query["k"] == "1,-2,0.5,3,0,-1"
         assert query["mode"] == "reflect"
     first = soup(await client.get(links["first"]))
-    assert first.select_one("[data-step=prev]").get("href") is None
     assert first.select_one("[data-step=prev]")["aria-disabled"] == "true"
+    assert first.select_one("[data-step=first]")["aria-disabled"] == "true"
+    assert first.select_one("[data-step=next]").get("aria-disabled") is None
     assert page.select_one("#scrub")["max"] == str(count - 1)
 
 
@@ -302,20 +333,28 @@ async def test_step_beyond_the_end_is_clamped(client):
 )
 async def test_invalid_configurations_say_what_to_change(client, query, code):
     page = soup(await client.get("/?" + query))
-    assert page.select_one(f"#message .advice[data-code={code}]")
+    assert page.select_one(f".advice[data-code={code}]")
     assert page.select_one("table.grid") is None  # nothing half-computed
     assert page.select_one("form#controls")  # the form stays usable
-    partial = await client.get("/?" + query, headers=HX)
-    assert partial.headers["hx-retarget"] == "#message"
+    partial = await client.get("/conv2d?" + query, headers=HX)
+    assert partial.headers["hx-reswap"] == "none"
     assert 'id="stepper"' not in partial.text  # the last good views stay on screen
+    assert 'id="message" hx-swap-oob="innerHTML"' in partial.text
 
 
 async def test_out_of_range_fields(client):
     page = soup(await client.get("/?h=99&kh=0&k=abc&mode=mirror"))
-    text = page.select_one("#message").get_text(" ", strip=True)
-    for label in ("input height", "kernel height", "kernel values", "padding mode"):
-        assert label in text
-    partial = await client.get("/?h=99", headers=HX)
+    # each message next to its control, the value as typed kept in the field
+    assert "from 1 to 16" in page.select_one("#err-size").get_text()
+    assert "from 1 to 7" in page.select_one("#err-ksize").get_text()
+    box = page.select_one("#message").get_text(" ", strip=True)
+    assert "kernel values" in box
+    assert "type a number" in box
+    assert "mirror" in page.select_one("#err-padding_mode").get_text()
+    assert page.select_one("#f-h")["value"] == "99"
+    assert page.select_one("#f-h")["aria-invalid"] == "true"
+    assert page.select_one("#f-kh")["value"] == "0"
+    partial = await client.get("/conv2d?h=99", headers=HX)
     assert partial.headers["hx-push-url"] == "false"
 
 
@@ -421,6 +460,7 @@ async def test_loop_tab_with_groups_names_the_input_channels(client):
 async def test_kernel_too_big_advice_reads_as_sentences(client):
     page = soup(await client.get("/?h=3&w=3&kp=random&kh=5&kw=5"))
     advice = page.select_one("#message .advice[data-code=kernel_too_big]")
+    assert advice is not None
     text = " ".join(advice.get_text().split())
     assert "only 3. Pad at least 1 on each side" in text
     lowered = soup(await client.get("/?h=3&w=3&kp=random&kh=3&kw=3&dh=2"))

@@ -1,16 +1,17 @@
-"""From the query to the arrays: the stepper's input, kernel and bias, and its canonical URL.
+"""From a conv2d page query to the arrays: the input, the kernel, the bias, and the canonical URL.
 
 Presets and patterns fill the arrays; typed cells override them. Sizes may change after
 cells were typed (the form sends the shape it showed, ``xs`` / ``ks``), and the typed values
 then keep their place. The canonical URL holds only what differs from the defaults, so a
-preset's cells are never spelled out, while typed cells always are.
+preset's cells are never spelled out, while typed cells always are. A cell typed empty is
+reported (``bad_cells``) rather than read as zero, and a query with one never becomes a URL.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
@@ -18,31 +19,44 @@ from urllib.parse import urlencode
 import numpy as np
 from numpy.typing import NDArray
 
-from app.stepper.query import StepperQuery
+from app.i18n import N_
+from app.pages.format import number_text
+from app.pages.params import op_args, option_url_fields, put
+from app.pages.problems import Message
+from app.pages.query import WeightQuery
 from convcore.patterns import fit_array, flip_kernel, input_pattern, kernel_pattern
 from convcore.presets import kernel_presets
+from convcore.spec import OPS
+
+SPEC = OPS["conv2d"]
 
 #: Kernel size a 'random' or 'custom' kernel starts from when the query does not say.
 DEFAULT_KERNEL = (3, 3)
 
-_DEFAULTS = StepperQuery()
+#: The fields the page's links change, and their place in the canonical URL (lang first,
+#: the others last), so that the fields in between are encoded once per render.
+OUTER = ("lang", "present", "tab", "tap", "t")
 
 
 @dataclass(frozen=True)
-class StepperConfig:
-    """A query resolved into arrays; ``problems`` lists cell data the query got wrong.
+class Conv2dConfig:
+    """A query resolved into arrays.
 
     ``kernel`` is ``None`` when the channel counts leave the weight's shape undefined
-    (groups not dividing the input channels); the page then only gives advice.
+    (groups not dividing the input channels). ``bad_cells`` lists the typed cells that are
+    empty, by control (``input``, ``weight``, ``bias``), and ``count_problems`` the typed
+    arrays whose number of values does not fit their shape.
     """
 
-    query: StepperQuery
+    # the page's query: a WeightQuery with conv2d's options (derived fields, so typed Any)
+    query: Any
     x: NDArray[np.float64]
     kernel: NDArray[np.float64] | None
     bias: NDArray[np.float64] | None
     kp: str
     kernel_size: tuple[int, int]
-    problems: tuple[tuple[str, str], ...]
+    bad_cells: dict[str, list[int]] = field(default_factory=dict)
+    count_problems: list[tuple[str, Message]] = field(default_factory=list)
 
     @property
     def weight(self) -> NDArray[np.float64] | None:
@@ -51,58 +65,47 @@ class StepperConfig:
             return self.kernel
         return flip_kernel(self.kernel)
 
-    @property
-    def padding(self) -> tuple[int, int] | str:
-        """conv2d's ``padding`` argument."""
-        q = self.query
-        return q.pad if q.pad != "explicit" else (q.ph, q.pw)
-
-    def params(self) -> dict[str, Any]:
-        """The conv2d keyword arguments, as convcore and torch take them."""
-        q = self.query
-        return {
-            "stride": (q.sh, q.sw),
-            "padding": self.padding,
-            "dilation": (q.dh, q.dw),
-            "groups": q.groups,
-            "padding_mode": q.mode,
-        }
+    def args(self) -> dict[str, Any]:
+        """conv2d's keyword arguments, by their spec names, as convcore and torch take them."""
+        return op_args(self.query, SPEC)
 
     def fields(self, **changes: Any) -> dict[str, str]:
         """The canonical query: values that differ from the defaults, in a fixed order."""
         q = self.query.model_copy(update=changes)
+        defaults = _defaults(type(q))
         out: dict[str, str] = {}
-        for name in ("lang", "h", "w", "ci", "co", "groups", "xp"):
-            _put(out, name, getattr(q, name))
+
+        def keep(*names: str) -> None:
+            for name in names:
+                put(out, name, getattr(q, name), getattr(defaults, name))
+
+        keep("lang", "h", "w", "ci", "co", "xp")
         if q.xp == "random":
             out["seed"] = str(q.seed)
         if q.xp == "custom":
             out["x"] = ",".join(number_text(v) for v in self.x.ravel())
-        _put(out, "kp", self.kp)
+        put(out, "kp", self.kp, defaults.kp)
         if self.kp == "random" and "seed" not in out:
             out["seed"] = str(q.seed)
         if self.kp in ("random", "custom"):
             out["kh"], out["kw"] = (str(s) for s in self.kernel_size)
         if self.kp == "custom" and self.kernel is not None:
             out["k"] = ",".join(number_text(v) for v in self.kernel.ravel())
-        for name in ("sh", "sw", "pad", "ph", "pw", "dh", "dw", "mode"):
-            _put(out, name, getattr(q, name))
+        out |= option_url_fields(q, defaults, SPEC)
         if self.bias is not None:
             out["bias"] = "1"
             out["b"] = ",".join(number_text(v) for v in self.bias)
-        for name in ("flip", "tab", "t"):
-            _put(out, name, getattr(q, name))
+        keep("flip", "present", "tab", "tap", "t")
         return out
 
-    def url(self, base: str = "/", **changes: Any) -> str:
+    def url(self, base: str, **changes: Any) -> str:
         """The canonical URL of this view, or of the view with ``changes`` applied."""
-        if changes.keys() <= set(_OUTER):
-            # the page links to many steps, tabs and languages of one view: encode the
-            # fields in between once (``fields`` puts lang first, tab and t last)
+        if changes.keys() <= set(OUTER):
             q = self.query
+            defaults = _defaults(type(q))
             outer: dict[str, str] = {}
-            for name in _OUTER:
-                _put(outer, name, changes.get(name, getattr(q, name)))
+            for name in OUTER:
+                put(outer, name, changes.get(name, getattr(q, name)), getattr(defaults, name))
             parts = [urlencode({k: v}) for k, v in outer.items()]
             if self._middle:
                 parts.insert(1 if "lang" in outer else 0, self._middle)
@@ -112,51 +115,40 @@ class StepperConfig:
 
     @cached_property
     def _middle(self) -> str:
-        """The encoded canonical fields other than lang, tab and t."""
-        fields = {k: v for k, v in self.fields().items() if k not in _OUTER}
+        """The encoded canonical fields other than the outer ones."""
+        fields = {k: v for k, v in self.fields().items() if k not in OUTER}
         return urlencode(fields, safe=",")
 
 
-#: The fields the page's links change, and their order in the canonical URL (first, last).
-_OUTER = ("lang", "tab", "t")
+def _defaults(model: type[WeightQuery]) -> Any:
+    """The model's defaults."""
+    return model()
 
 
-def _put(out: dict[str, str], name: str, value: Any) -> None:
-    """Add ``name`` to the query unless it has its default value."""
-    if value != getattr(_DEFAULTS, name):
-        out[name] = ("1" if value else "0") if isinstance(value, bool) else str(value)
-
-
-def number_text(value: float) -> str:
-    """The shortest text that reads back as ``value``: ``3``, ``-0.5``, ``0.1111111111111111``.
-
-    >>> number_text(3.0), number_text(-0.5), number_text(1e-7)
-    ('3', '-0.5', '1e-07')
-    """
-    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
-        return str(int(value))
-    return repr(float(value))
-
-
-def resolve(q: StepperQuery) -> StepperConfig:
+def resolve(q: Any) -> Conv2dConfig:
     """Build the arrays a query describes."""
-    problems: list[tuple[str, str]] = []
-    x = _input(q, problems)
-    kp, size, kernel = _kernel(q, problems)
-    bias = fit_array(np.asarray(q.b, dtype=np.float64), (q.co,)) if q.bias else None
-    return StepperConfig(q, x, kernel, bias, kp, size, tuple(problems))
+    bad: dict[str, list[int]] = {}
+    counts: list[tuple[str, Message]] = []
+    x = _input(q, bad, counts)
+    kp, size, kernel = _kernel(q, bad, counts)
+    bias = None
+    if q.bias:
+        bias = _typed(q.b, None, (q.co,), "bias", bad, counts) if q.b else np.zeros(q.co)
+    return Conv2dConfig(q, x, kernel, bias, kp, size, bad, counts)
 
 
-def _input(q: StepperQuery, problems: list[tuple[str, str]]) -> NDArray[np.float64]:
+def _input(
+    q: Any, bad: dict[str, list[int]], counts: list[tuple[str, Message]]
+) -> NDArray[np.float64]:
     """The input (C, H, W): a pattern, or the typed cells resized to the current shape."""
     shape = (q.ci, q.h, q.w)
     if q.xp != "custom":
         return input_pattern(q.xp, shape, q.seed)
-    return _typed(q.x, q.xs, shape, "x", problems)
+    return _typed(q.x, q.xs, shape, "input", bad, counts)
 
 
 def _kernel(
-    q: StepperQuery, problems: list[tuple[str, str]]
+    q: Any, bad: dict[str, list[int]], counts: list[tuple[str, Message]]
 ) -> tuple[str, tuple[int, int], NDArray[np.float64] | None]:
     """(effective preset, kernel size, kernel) for the query."""
     kp = q.kp
@@ -177,35 +169,56 @@ def _kernel(
     size = (q.kh or typed[0], q.kw or typed[1])
     if kp == "random":
         return kp, size, _build(q, size, lambda shape: kernel_pattern("random", shape, q.seed))
-    return kp, size, _build(q, size, lambda shape: _typed(q.k, q.ks, shape, "k", problems))
+    return (
+        kp,
+        size,
+        _build(q, size, lambda shape: _typed(q.k, q.ks, shape, "weight", bad, counts)),
+    )
+
+
+def weight_shape(q: Any, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(C_out, C_in/groups, kH, kW); C_in/groups rounded down (at least 1) when groups does
+    not divide C_in, which is what convcore is then asked about."""
+    return (q.co, max(1, q.ci // q.groups), *size)
 
 
 def _build(
-    q: StepperQuery, size: tuple[int, int], make: Callable[[tuple[int, ...]], NDArray[np.float64]]
+    q: Any, size: tuple[int, int], make: Callable[[tuple[int, ...]], NDArray[np.float64]]
 ) -> NDArray[np.float64] | None:
     """``make((C_out, C_in/groups, kH, kW))``, or None when groups does not divide C_in."""
     if q.ci % q.groups:
         return None
-    return make((q.co, q.ci // q.groups, *size))
+    return make(weight_shape(q, size))
 
 
 def _typed(
-    values: list[float],
-    typed_shape: list[int] | None,
+    values: Sequence[float | None],
+    typed_shape: Sequence[int] | None,
     shape: tuple[int, ...],
-    name: str,
-    problems: list[tuple[str, str]],
+    control: str,
+    bad: dict[str, list[int]],
+    counts: list[tuple[str, Message]],
 ) -> NDArray[np.float64]:
     """Typed cells, read in the shape they were typed in, resized to ``shape``."""
     source = tuple(typed_shape) if typed_shape else shape
     if not values:
         return np.zeros(shape)
+    empty = [i for i, v in enumerate(values) if v is None]
+    if empty:
+        bad[control] = empty
+        return np.zeros(shape)
     if len(values) != math.prod(source) or len(source) != len(shape):
-        problems.append(
+        counts.append(
             (
-                name,
-                f"{len(values)} values for shape "
-                f"{'×'.join(map(str, source))}, which needs {math.prod(source)}",
+                control,
+                Message(
+                    N_("%(count)s values for shape %(shape)s, which needs %(need)s."),
+                    {
+                        "count": len(values),
+                        "shape": "×".join(map(str, source)),
+                        "need": math.prod(source),
+                    },
+                ),
             )
         )
         return np.zeros(shape)

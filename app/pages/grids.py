@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from app.stepper.config import number_text
-from app.stepper.format import num, term, tone
+from app.pages.format import num, number_text, short, term, tone
+from app.pages.highlight import Marks
 from convcore.trace import ConvTap
 
 
@@ -28,9 +28,6 @@ class CellTexts:
 
     padding_copies: str
     padding: str
-    tap: str
-    not_yet: str
-    this_step: str
     zero_padding: str
     copy_of: str
 
@@ -40,33 +37,38 @@ class CellTexts:
         return cls(
             padding_copies=gettext("padding, copies %(src)s = %(v)s"),
             padding=gettext("padding, %(v)s"),
-            tap=gettext("tap %(n)s × weight %(w)s"),
-            not_yet=gettext("not computed yet"),
-            this_step=gettext("this step"),
             zero_padding=gettext("zero padding"),
             copy_of=gettext("copy of"),
         )
 
 
 class Numbers:
-    """Display text, exact text and colour band of values, each worked out once per render.
+    """Display texts, exact text and colour band of values, each worked out once per render.
 
     Grids repeat values (padding, presets, integer inputs), so a memo saves most calls.
 
     >>> numbers = Numbers()
-    >>> numbers.text(-2.0), numbers.tone(-2.0, 4.0)
-    (('−2', '-2'), 'n2')
+    >>> numbers.text(-2.0), numbers.cell(1 / 3), numbers.tone(-2.0, 4.0)
+    (('−2', '-2'), ('0.333', '0.3333333333333333'), 'n2')
     """
 
     def __init__(self) -> None:
         self._texts: dict[float, tuple[str, str]] = {}
+        self._cells: dict[float, tuple[str, str]] = {}
         self._tones: dict[tuple[float, float], str] = {}
 
     def text(self, value: float) -> tuple[str, str]:
-        """(as shown, exactly) for ``value``."""
+        """(as written in sums, exactly) for ``value``."""
         found = self._texts.get(value)
         if found is None:
             found = self._texts[value] = (num(value), number_text(value))
+        return found
+
+    def cell(self, value: float) -> tuple[str, str]:
+        """(as shown in a grid cell, exactly) for ``value``."""
+        found = self._cells.get(value)
+        if found is None:
+            found = self._cells[value] = (short(value), number_text(value))
         return found
 
     def tone(self, value: float, scale: float) -> str:
@@ -81,14 +83,10 @@ class InputCell(NamedTuple):
     """A padded-input cell: an input field (``field``) or a padding cell."""
 
     field: bool
-    cls: str  # colour band (fields) or ``pad``, then ``tap`` / ``gap``
-    row: int  # in the padded grid
-    col: int
+    cls: str  # colour band (fields) or ``pad``, then the step's marks (`` tap``, `` gap``)
+    badge: str  # the weight a tap shows, '' for none
     value: str  # exactly
     text: str  # as shown
-    tap: int  # the tap's number, 0 when the window does not read the cell
-    weight: str  # the tap's weight exactly, and as shown
-    wtext: str
     label: str  # aria-label (and title of a padding cell)
     id: str  # the field's id
     src: str  # the input cell a padding cell copies, '' for none
@@ -99,19 +97,15 @@ class KernelCell(NamedTuple):
 
     cls: str
     value: str
+    text: str
     id: str
     label: str
 
 
 class OutputCell(NamedTuple):
-    """An output cell: computed (``done``), this step's (``current``) or to come (``todo``)."""
+    """An output cell: computed, this step's (`` cur``) or to come (`` todo``, value hidden)."""
 
-    state: str
-    todo: bool
-    current: bool
     cls: str
-    row: int
-    col: int
     value: str
     text: str
     label: str
@@ -160,7 +154,7 @@ class TapRow(NamedTuple):
 
 @dataclass(frozen=True)
 class InputPlane:
-    """One padded input channel and what the step does on it (see :func:`input_cells`)."""
+    """One padded input channel (see :func:`input_cells`)."""
 
     channel: int
     prefix: tuple[int, ...]  # the channel index in cell names, () for a single channel
@@ -168,9 +162,8 @@ class InputPlane:
     sources: tuple[list[int], list[int]]  # per padded row / column: input index, -1 = none
     pads: tuple[int, int]  # (top, left)
     size: tuple[int, int]  # the input's (H, W)
-    taps: dict[tuple[int, int], tuple[int, float]]  # (row, col) → (tap number, weight)
-    span: tuple[int, int, int, int]  # window rows [top, bottom), cols [left, right); gaps
     scale: float
+    marks: Marks  # the step's marks on this grid
 
 
 def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[list[InputCell]]:
@@ -179,25 +172,19 @@ def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[l
     Inner cells are number fields (``name="x"``, in the form); padding cells show the value
     they copy and, under a copying mode, name its source in their label and ``data-from``.
     """
+    marks = plane.marks
+    unmarked = ("", "")
     rows_src, cols_src = plane.sources
     top, left = plane.pads
     height, width = plane.size
-    y0, y1, x0, x1 = plane.span
     prefix = "".join(f"{p}, " for p in plane.prefix)
     rows = []
     for r, line in enumerate(plane.values):
         cells = []
         inner_row = 0 <= r - top < height
         for col, value in enumerate(line):
-            text, raw = numbers.text(value)
-            found = plane.taps.get((r, col))
-            number, weight, wtext, tap_text, mark = 0, "", "", "", ""
-            if found is not None:
-                number, (wtext, weight) = found[0], numbers.text(found[1])
-                tap_text = " · " + texts.tap % {"n": number, "w": wtext}
-                mark = " tap"
-            elif y0 <= r < y1 and x0 <= col < x1:
-                mark = " gap"
+            text, raw = numbers.cell(value)
+            mark, badge = marks.get((r, col), unmarked) if marks else unmarked
             if inner_row and 0 <= col - left < width:
                 i, j = r - top, col - left
                 cells.append(
@@ -206,14 +193,10 @@ def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[l
                         (
                             True,
                             numbers.tone(value, plane.scale) + mark,
-                            r,
-                            col,
+                            badge,
                             raw,
                             text,
-                            number,
-                            weight,
-                            wtext,
-                            f"x[{prefix}{i}, {j}]{tap_text}",
+                            f"x[{prefix}{i}, {j}]",
                             f"x-{plane.channel}-{i}-{j}",
                             "",
                         ),
@@ -228,23 +211,7 @@ def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[l
                 else texts.padding % {"v": text}
             )
             cells.append(
-                tuple.__new__(
-                    InputCell,
-                    (
-                        False,
-                        "pad" + mark,
-                        r,
-                        col,
-                        raw,
-                        text,
-                        number,
-                        weight,
-                        wtext,
-                        label + tap_text,
-                        "",
-                        src,
-                    ),
-                )
+                tuple.__new__(InputCell, (False, "pad" + mark, badge, raw, text, label, "", src))
             )
         rows.append(cells)
     return rows
@@ -260,18 +227,22 @@ def kernel_cells(
     """
     head = "".join(f"{p}, " for p in prefix)
     width = len(values[0]) if values else 0
-    return [
-        [
-            KernelCell(
-                numbers.tone(value, scale),
-                numbers.text(value)[1],
-                f"k-{base + r * width + c}",
-                f"w[{head}{r}, {c}]",
+    rows = []
+    for r, line in enumerate(values):
+        cells = []
+        for c, value in enumerate(line):
+            text, exact = numbers.cell(value)
+            cells.append(
+                KernelCell(
+                    numbers.tone(value, scale),
+                    exact,
+                    text,
+                    f"k-{base + r * width + c}",
+                    f"w[{head}{r}, {c}]",
+                )
             )
-            for c, value in enumerate(line)
-        ]
-        for r, line in enumerate(values)
-    ]
+        rows.append(cells)
+    return rows
 
 
 def output_cells(
@@ -281,11 +252,10 @@ def output_cells(
     prefix: tuple[int, ...],
     scale: float,
     numbers: Numbers,
-    texts: CellTexts,
 ) -> list[list[OutputCell]]:
-    """The rows of one output grid: steps before ``t`` filled, ``t`` marked.
+    """The rows of one output grid: every value, those of steps after ``t`` marked to come.
 
-    ``first`` is the number of the step that computes the grid's first cell.
+    ``first`` is the step of the grid's first cell; the cells fill in reading order.
     """
     head = "".join(f"{p}, " for p in prefix)
     width = len(values[0]) if values else 0
@@ -294,33 +264,12 @@ def output_cells(
         cells = []
         for x, value in enumerate(line):
             number = first + y * width + x
-            cell = f"y[{head}{y}, {x}]"
-            if number > t:
-                cells.append(
-                    tuple.__new__(
-                        OutputCell,
-                        ("todo", True, False, "todo", y, x, "", "", f"{cell}: {texts.not_yet}"),
-                    )
-                )
-                continue
-            text, raw = numbers.text(value)
-            current = number == t
-            state = "current" if current else "done"
-            label = f"{cell} = {text} ({texts.this_step})" if current else f"{cell} = {text}"
+            mark = " todo" if number > t else " cur" if number == t else ""
+            text, exact = numbers.cell(value)
             cells.append(
                 tuple.__new__(
                     OutputCell,
-                    (
-                        state,
-                        False,
-                        current,
-                        f"{numbers.tone(value, scale)} {state}",
-                        y,
-                        x,
-                        raw,
-                        text,
-                        label,
-                    ),
+                    (numbers.tone(value, scale) + mark, exact, text, f"y[{head}{y}, {x}]"),
                 )
             )
         rows.append(cells)

@@ -24,6 +24,21 @@ def num(value: float) -> str:
     return text.replace("-", "−")
 
 
+def short(value: float) -> str:
+    """A cell's text, at most about 6 characters: integers as they are, others to 3 digits.
+
+    The exact value stays in the cell's field (or ``data-value``); this is what fits the cell.
+
+    >>> short(19.0), short(1 / 9), short(-1 / 3), short(-0.0625), short(123456.0), short(1e7)
+    ('19', '0.111', '−0.333', '−0.0625', '123456', '1e+07')
+    """
+    if not math.isfinite(value):
+        return num(value)
+    if value == int(value) and abs(value) < 1_000_000:
+        return str(int(value)).replace("-", "−")
+    return f"{value:.3g}".replace("-", "−")
+
+
 def term(value: float) -> str:
     """A factor in a product: negative numbers in parentheses, ``(−1)``.
 
@@ -44,3 +59,14 @@ def tone(value: float, scale: float) -> str:
         return "z"
     band = min(BANDS, max(1, math.ceil(BANDS * abs(value) / scale)))
     return f"{'p' if value > 0 else 'n'}{band}"
+
+
+def number_text(value: float) -> str:
+    """The shortest text that reads back as ``value``: ``3``, ``-0.5``, ``0.1111111111111111``.
+
+    >>> number_text(3.0), number_text(-0.5), number_text(1e-7)
+    ('3', '-0.5', '1e-07')
+    """
+    if math.isfinite(value) and value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))

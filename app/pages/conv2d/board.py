@@ -1,0 +1,163 @@
+"""The conv2d board: what stays on screen while stepping, every number from convcore.
+
+No arithmetic happens here. The numbers come from convcore (the padded input, the output of
+the chosen tab's method, the shape formulas, the window map); this module arranges them for
+the templates, with the texts of the big grids' cells worked out by :mod:`app.pages.grids`.
+What a step changes is in :mod:`app.pages.conv2d.step`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+import convcore as cc
+from app.pages import grids
+from app.pages.conv2d.setup import Conv2dSetup
+from app.pages.conv2d.tabs import TAB_METHODS, TABS
+from app.pages.grids import CellTexts, InputCell, KernelCell, Numbers, OutputCell
+from app.pages.highlight import Highlight
+from convcore.formulas import AxisFormula, conv2d_shape
+from convcore.views import conv2d_window_map
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One grid of the board: its id (``X0``, ``K1-0``, ``Y2``), channels and rows."""
+
+    id: str
+    channel: int  # input channel (X), output channel (K, Y)
+    index: int  # the input channel within the group (K); the channel otherwise
+    group: int
+    active: bool  # the current step works on it
+    rows: list[Any]
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything the board shows for one valid configuration, until the next change."""
+
+    count: int
+    out_size: tuple[int, int]
+    padded_size: tuple[int, int]
+    kernel_size: tuple[int, int]
+    inputs: list[Grid]  # rows of InputCell
+    kernels: list[Grid]  # rows of KernelCell
+    outputs: list[Grid]  # rows of OutputCell
+    axes: tuple[AxisFormula, ...]
+    method: str
+    window: str  # the window map as JSON, for the page's script
+    fit: tuple[int, int]  # (columns, rows) the board spans in presentation mode
+    tab: Any  # the tab's panel view
+
+
+def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board:
+    """The board of a valid configuration (see :func:`app.pages.conv2d.setup.prepare`),
+    with the ``marks`` of its current step."""
+    config, g = setup.config, setup.geometry
+    q = config.query
+    weight = config.weight
+    if weight is None:  # prepare() only makes a setup when the weight exists
+        raise cc.ConvcoreError("the kernel is undefined")
+    method = TAB_METHODS[q.tab]
+    if method not in cc.METHODS["conv2d"]:  # the tab of a method this engine lacks
+        method = "im2col"
+    out = cc.conv2d(config.x, weight, config.bias, **config.args(), method=method).astype(
+        np.float64, copy=False
+    )  # (C_out, Ho, Wo)
+    padded = g.pad(config.x[None])[0]  # (C_in, Hp, Wp)
+    numbers = Numbers()
+    (hp, wp), (ho, wo), (kh, kw) = g.padded_size, g.out_size, g.kernel
+    return Board(
+        count=setup.count,
+        out_size=g.out_size,
+        padded_size=g.padded_size,
+        kernel_size=g.kernel,
+        inputs=_input_grids(g, padded, _scale(config.x), numbers, texts, marks),
+        kernels=_kernel_grids(setup, _scale(weight), numbers, marks),
+        outputs=_output_grids(g, out, _scale(out), numbers, marks),
+        axes=conv2d_shape((q.ci, q.h, q.w), weight.shape, **config.args()).axes,
+        method=method,
+        window=json.dumps(conv2d_window_map(g).to_dict(), separators=(",", ":")),
+        fit=(g.in_per_group * (wp + kw) + wo, max(hp, kh, ho)),
+        tab=TABS[q.tab].panel(setup, out, numbers),
+    )
+
+
+def _scale(values: NDArray[np.float64]) -> float:
+    """The largest magnitude of a grid's values: the end of its colour scale."""
+    return float(np.max(np.abs(values), initial=0.0))
+
+
+def _input_grids(
+    g: cc.Conv2dGeometry,
+    padded: NDArray[np.float64],
+    scale: float,
+    numbers: Numbers,
+    texts: CellTexts,
+    marks: Highlight,
+) -> list[Grid]:
+    """One padded input grid per channel; padding cells name the cell they copy."""
+    rows_map, cols_map = g.source_maps()
+    sources = (rows_map.tolist(), cols_map.tolist())
+    made = []
+    for c, values in enumerate(padded.tolist()):  # values: (Hp, Wp)
+        plane = grids.InputPlane(
+            channel=c,
+            prefix=(c,) if g.in_channels > 1 else (),
+            values=values,
+            sources=sources,
+            pads=(g.pads[0], g.pads[2]),
+            size=g.in_size,
+            scale=scale,
+            marks=marks.marks(f"X{c}"),
+        )
+        rows: list[list[InputCell]] = grids.input_cells(plane, numbers, texts)
+        grid = f"X{c}"
+        made.append(Grid(grid, c, c, c // g.in_per_group, grid in marks.active, rows))
+    return made
+
+
+def _kernel_grids(
+    setup: Conv2dSetup, scale: float, numbers: Numbers, marks: Highlight
+) -> list[Grid]:
+    """One editable grid per (output channel, input channel of its group)."""
+    kernel = setup.config.kernel
+    if kernel is None:
+        raise cc.ConvcoreError("the kernel is undefined")
+    co, cig, kh, kw = kernel.shape
+    per_group = co // setup.geometry.groups
+    several = co * cig > 1
+    made = []
+    for o, planes in enumerate(kernel.tolist()):  # planes: (C_in/groups, kH, kW)
+        for i, values in enumerate(planes):
+            rows: list[list[KernelCell]] = grids.kernel_cells(
+                values, (o * cig + i) * kh * kw, (o, i) if several else (), scale, numbers
+            )
+            grid = f"K{o}-{i}"
+            made.append(Grid(grid, o, i, o // per_group, grid in marks.active, rows))
+    return made
+
+
+def _output_grids(
+    g: cc.Conv2dGeometry,
+    out: NDArray[np.float64],
+    scale: float,
+    numbers: Numbers,
+    marks: Highlight,
+) -> list[Grid]:
+    """Output grids with every value; the step's cell marked, the ones to come hidden."""
+    several = g.out_channels > 1
+    oh, ow = g.out_size
+    made = []
+    for o, values in enumerate(out.tolist()):  # values: (Ho, Wo)
+        rows: list[list[OutputCell]] = grids.output_cells(
+            values, o * oh * ow, marks.t, (o,) if several else (), scale, numbers
+        )
+        grid = f"Y{o}"
+        made.append(Grid(grid, o, o, o // g.out_per_group, grid in marks.active, rows))
+    return made

@@ -1,0 +1,12 @@
+"""Views of a computation that the pages draw, worked out from indices like the step traces.
+
+- :mod:`convcore.views.fields`: which cells a window reads and which windows read a cell
+  (the receptive-field links between an input grid and an output grid);
+- :mod:`convcore.views.shift_add`: conv2d as a sum of shifted input planes, one tap at a
+  time (the planes the ``shift_add`` method adds up).
+"""
+
+from convcore.views.fields import WindowMap, conv2d_window_map
+from convcore.views.shift_add import ShiftAddTap, ShiftAddView, shift_add_view
+
+__all__ = ["ShiftAddTap", "ShiftAddView", "WindowMap", "conv2d_window_map", "shift_add_view"]
