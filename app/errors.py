@@ -84,8 +84,16 @@ def _loc(field: str) -> list[str | int]:
     return ["body", *field.split(".")] if field else ["body"]
 
 
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates written as escapes: JSON may carry ``"\\ud800"``, which
+    Python decodes to a character UTF-8 cannot encode (the response would fail to render)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _json_safe(value: Any) -> Any:
     """A short, JSON-encodable echo of a rejected value (no NaN, no megabyte arrays)."""
+    if isinstance(value, str):
+        value = _encodable(value)
     if value is None or isinstance(value, bool | int | str):
         text = repr(value) if isinstance(value, str) else value
         return value if len(str(text)) <= _ECHO_CHARS else str(text)[:_ECHO_CHARS] + "…"
@@ -106,10 +114,11 @@ def _short_repr(value: Any) -> str:
 
 def clean_error(error: dict[str, Any]) -> dict[str, Any]:
     """Keep an error's type, location and message; make its input and context JSON-safe."""
+    loc = error.get("loc", ())
     clean: dict[str, Any] = {
         "type": str(error.get("type", "value_error")),
-        "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", ())],
-        "msg": str(error.get("msg", "invalid value")),
+        "loc": [part if isinstance(part, int) else _encodable(str(part)) for part in loc],
+        "msg": _encodable(str(error.get("msg", "invalid value"))),
     }
     if "input" in error:
         clean["input"] = _json_safe(error["input"])

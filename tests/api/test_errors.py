@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch.nn.functional as F
 
@@ -297,3 +299,25 @@ async def test_json_the_decoder_gives_up_on_is_a_readable_422(client, text, mess
 async def test_unknown_path_and_method(client):
     assert (await client.get("/api/v1/nothing")).status_code == 404
     assert (await client.get("/api/v1/conv2d")).status_code == 405
+
+
+#: A lone UTF-16 surrogate: valid JSON (``"\\ud800"``), but no character UTF-8 can encode.
+LONE = "\ud800"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "method": LONE}),
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], LONE: 1}),
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "padding": LONE}),
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "padding_mode": LONE}),
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "groups": LONE}),
+        ("/api/v1/conv_transpose2d/trace", {"input": [[1]], "weight": [[1]], "view": LONE}),
+        ("/api/v1/shape", {"op": "conv2d", "input_shape": [3, 3], "padding": LONE}),
+    ],
+)
+async def test_a_lone_surrogate_is_echoed_escaped_not_a_500(client, path, body):
+    response = await post_raw(client, path, json.dumps(body))  # ASCII: "\\ud800" escaped
+    assert response.status_code == 422, response.text[:300]
+    assert "\\ud800" in response.text  # escaped, so the client sees what it sent
