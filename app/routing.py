@@ -9,7 +9,8 @@ FastAPI's own validation untouched (pydantic does not revalidate an instance), a
 that fails validation raises the same errors FastAPI would have, from the worker thread.
 
 It also binds each request to the app's gate, so that routes can :func:`app.gate.offload`,
-and reads bodies as UTF-8 only, with a message that says so when they are not.
+reads bodies as UTF-8 only, with a message that says so when they are not, and answers a
+body sent under another Content-Type with a 415 that names the header to send.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from app import gate
 from app.errors import BodyRejectedError, clean_error
+from app.middleware import CLOSE
 
 #: What ``field.validate`` needs: FastAPI's ModelField of the route's body.
 BodyField = Any
@@ -107,6 +110,30 @@ class _StrictJsonRequest(Request):
         return self._json
 
 
+def _not_json(request: Request) -> JSONResponse | None:
+    """A 415 for a body sent as something other than JSON, else None.
+
+    FastAPI reads such a body as bytes and answers "Input should be a valid dictionary",
+    which does not say what to change; ``curl -d`` without ``-H`` (form-encoded) is the
+    usual cause.
+    """
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return None  # no body: the model's own "Field required" says it
+    media = headers.get("content-type", "").partition(";")[0].strip().lower()[:80]
+    if media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return None
+    got = f"Content-Type: {media}" if media else "no Content-Type"
+    msg = (
+        f"the body must be JSON sent with Content-Type: application/json, got {got} "
+        "(with curl: -H 'content-type: application/json')"
+    )
+    # the body stays unread, which leaves the connection unusable (as for the other 415)
+    return JSONResponse({"detail": msg}, status_code=415, headers=CLOSE)
+
+
 class ApiRoute(APIRoute):
     """An APIRoute that reads its JSON body strictly and binds the request to the gate."""
 
@@ -118,6 +145,9 @@ class ApiRoute(APIRoute):
             field = None
 
         async def route(request: Request) -> Response:
+            refusal = _not_json(request) if field is not None else None
+            if refusal is not None:
+                return refusal
             with gate.bound(request.app.state.gate, request.receive):
                 return await handler(_StrictJsonRequest(request, field))
 

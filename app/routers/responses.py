@@ -16,7 +16,11 @@ class Message(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     408: {"model": Message, "description": "The body took longer than body_timeout to arrive."},
     413: {"model": Message, "description": "The body is longer than max_body_bytes."},
-    415: {"model": Message, "description": "The body is compressed (Content-Encoding)."},
+    415: {
+        "model": Message,
+        "description": "The body is compressed (Content-Encoding) or not sent as "
+        "Content-Type: application/json.",
+    },
     503: {
         "model": Message,
         "description": "Too many large computations at once (max_running, max_queued).",

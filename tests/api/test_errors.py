@@ -267,12 +267,22 @@ async def test_overflow_is_a_422_not_a_500(client):
     assert_422(await client.post("/api/v1/conv2d", json=body), "overflows float64")
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
-async def test_wrong_content_type(client, content_type):
-    response = await client.post(
-        "/api/v1/conv2d", content=b"input=1", headers={"content-type": content_type}
-    )
-    assert_422(response, "valid dictionary")
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+@pytest.mark.parametrize("path", ["/api/v1/conv2d", "/api/v1/unfold", "/api/v1/shape"])
+async def test_a_body_not_sent_as_json_gets_a_415_naming_the_header(client, path, content_type):
+    # curl -d '{...}' without -H sends JSON as application/x-www-form-urlencoded
+    headers = {"content-type": content_type} if content_type else {}
+    response = await client.post(path, content=json.dumps(VALID[path]).encode(), headers=headers)
+    assert response.status_code == 415, response.text
+    assert "Content-Type: application/json" in response.json()["detail"]
+    assert (content_type or "no Content-Type") in response.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/x+json"])
+async def test_json_media_types_are_read(client, content_type):
+    body = json.dumps(VALID["/api/v1/conv2d"]).encode()
+    headers = {"content-type": content_type}
+    assert (await client.post("/api/v1/conv2d", content=body, headers=headers)).status_code == 200
 
 
 @pytest.mark.parametrize(
