@@ -45,7 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout=settings.body_timeout,
         memory=settings.max_body_memory,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=1000)  # pages and steps: HTML compresses ~8×
+    # Pages and steps: HTML compresses ~14×. Level 6 (zlib's default), not Starlette's 9:
+    # on the API's long runs of numbers level 9 took 0.2–0.25 s of CPU per MB of JSON for
+    # 5–10 % fewer bytes than 6 (0.02–0.09 s), in a thread outside the work gate.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
     app.add_middleware(HeadAsGet)  # outside GZip, so HEAD's headers are GET's, compressed or not
     install_error_handlers(app)
     app.include_router(health.router)

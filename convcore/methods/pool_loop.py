@@ -49,15 +49,17 @@ def avg_pool2d_loop(
 ) -> NDArray[np.floating]:
     """Sum of each window divided by its cell count (or by ``divisor_override``)."""
     padded = g.pad(x, 0.0)
-    (kh, kw), (sh, sw) = g.kernel, g.stride
-    out = np.empty((*x.shape[:2], *g.out_size), dtype=x.dtype)
-    for n, c, oy, ox in np.ndindex(out.shape):
-        window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
-        divisor = (
-            int(g.window_cells(oy, ox, count_include_pad))
-            if divisor_override is None
-            else divisor_override
-        )
-        with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
-            out[n, c, oy, ox] = window.sum() / divisor
+    (kh, kw), (sh, sw), (oh, ow) = g.kernel, g.stride, g.out_size
+    out = np.empty((*x.shape[:2], oh, ow), dtype=x.dtype)
+    # every window's divisor at once: asked window by window, these few integer operations
+    # on numpy scalars took more than half the loop's time
+    divisors = (
+        g.window_cells(np.arange(oh)[:, None], np.arange(ow), count_include_pad).tolist()
+        if divisor_override is None
+        else [[divisor_override] * ow] * oh
+    )
+    with np.errstate(invalid="ignore"):  # ∞ − ∞ is NaN, as in torch: no warning
+        for n, c, oy, ox in np.ndindex(out.shape):
+            window = padded[n, c, oy * sh : oy * sh + kh, ox * sw : ox * sw + kw]
+            out[n, c, oy, ox] = window.sum() / divisors[oy][ox]
     return out
