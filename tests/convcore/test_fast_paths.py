@@ -101,6 +101,23 @@ def test_shift_add_in_blocks_matches_torch(
     assert_allclose(ours, reference.conv2d(x, w, b, **kwargs), rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("padding", [1, 0])  # a zero-framed canvas; no canvas at all
+def test_shift_add_last_block_of_samples_may_be_partial(
+    monkeypatch: pytest.MonkeyPatch, padding: int
+) -> None:
+    # 3 samples in blocks of 2: the second block holds one sample, in the reused buffers
+    import convcore.methods.conv2d_shift_add as shift_add
+
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 6, 8, 8)), rng.standard_normal((6, 1, 3, 3))
+    g = cc.conv2d_geometry(x.shape, w.shape, padding=padding, groups=6)
+    per_sample = 6 * (g.padded_size[0] * g.padded_size[1] + 2 * g.out_size[0] * g.padded_size[1])
+    monkeypatch.setattr(shift_add, "BLOCK_BUDGET", 2 * per_sample * x.itemsize)
+    assert shift_add._block_shape(3, g, x.itemsize) == (2, 6)  # the case this test is about
+    ours = cc.conv2d(x, w, method="shift_add", padding=padding, groups=6)
+    assert_allclose(ours, reference.conv2d(x, w, padding=padding, groups=6), rtol=1e-10)
+
+
 @given(case=valid_conv2d_cases())
 def test_shift_add_one_group_per_block_matches_torch(case: Conv2dCase) -> None:
     # the smallest budget: every group of every sample is its own block (hypothesis runs
