@@ -277,6 +277,17 @@ async def test_the_step_limit_comes_from_the_settings(make_client):
     assert_422(response, "is 16, over the limit of 15 (max_python_steps); use method 'im2col'")
 
 
+@pytest.fixture
+def conv2d_methods(monkeypatch):
+    """conv2d's methods as these tests reason about them: a method added to the registry
+    (one that fits every limit, say) must not change which one they expect suggested."""
+    import convcore as cc
+
+    names = ("loop", "im2col", "kernel_matrix", "shift_add")
+    monkeypatch.setitem(cc.METHODS, "conv2d", {n: cc.METHODS["conv2d"][n] for n in names})
+
+
+@pytest.mark.usefixtures("conv2d_methods")
 async def test_the_default_method_is_suggested_first_then_the_fewest_steps(make_client):
     body = {"input": zeros(1, 1, 4, 4), "weight": zeros(1, 1, 3, 3)}  # 4 windows of 9 taps
     async with make_client(settings(max_python_steps=8)) as client:
@@ -287,6 +298,7 @@ async def test_the_default_method_is_suggested_first_then_the_fewest_steps(make_
     assert_422(im2col, "method 'im2col' is 9, over the limit of 8", "use method 'loop'")
 
 
+@pytest.mark.usefixtures("conv2d_methods")
 async def test_no_method_suggested_when_none_fits(make_client):
     body = {"input": zeros(1, 1, 4, 4), "weight": zeros(1, 1, 3, 3), "method": "loop"}
     async with make_client(settings(max_python_steps=3, max_matrix_elements=10)) as client:
