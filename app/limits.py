@@ -45,17 +45,6 @@ def check_weight(field: str, shape: Sequence[int], settings: Settings) -> None:
     check_elements(field, shape, settings)
 
 
-def check_kernel_size(kernel: Sequence[int], settings: Settings) -> None:
-    """A pooling window (kH, kW)."""
-    check("kernel_size", "height", kernel[0], settings.max_kernel_side, "max_kernel_side")
-    check("kernel_size", "width", kernel[1], settings.max_kernel_side, "max_kernel_side")
-
-
-def check_spatial(field: str, pair: Sequence[int], settings: Settings) -> None:
-    """Stride, padding, dilation: a value larger than the largest image means nothing."""
-    check(field, "", max(pair), settings.max_side, "max_side")
-
-
 def check_elements(field: str, shape: Sequence[int], settings: Settings) -> None:
     """The number of values in one array."""
     check(field, "element count", math.prod(shape), settings.max_elements, "max_elements")

@@ -12,18 +12,6 @@ import torch
 from threadpoolctl import threadpool_info, threadpool_limits
 
 
-def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
-    """Median wall time of ``fn`` over ``repeats`` runs after ``warmup`` untimed runs."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def best_seconds_interleaved(
     fns: dict[str, Callable[[], object]],
     repeats: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import metadata
 
 import numpy as np
@@ -22,8 +23,9 @@ class Health(BaseModel):
     torch: str = Field(examples=["2.13.0+cpu"])
 
 
+@functools.cache
 def convplay_version() -> str:
-    """The installed distribution's version."""
+    """The installed distribution's version (read once: it scans the install's metadata)."""
     try:
         return metadata.version("convplay")
     except metadata.PackageNotFoundError:  # running from a source tree that is not installed
@@ -31,8 +33,12 @@ def convplay_version() -> str:
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness and versions")
-def healthz() -> Health:
-    """Answer 200 with the versions of convplay, numpy and the torch used as the reference."""
+async def healthz() -> Health:
+    """Answer 200 with the versions of convplay, numpy and the torch used as the reference.
+
+    A coroutine: nothing here waits, so the probe is answered on the event loop without a
+    hop to a worker thread (the thread pool may be busy compressing large responses).
+    """
     return Health(
         status="ok",
         convplay=convplay_version(),
