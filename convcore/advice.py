@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from convcore.geometry import Padding, resolve_padding
+from convcore.padding import widest_padding
 from convcore.params import IntOrPair, positive_pair
 from convcore.shapes import dilated_extent
 
@@ -89,21 +90,10 @@ def _axis_advice(
 ) -> list[Advice]:
     """Problems along one axis: padding the mode cannot build, a kernel that does not fit."""
     found = []
-    widest = max(pads)
-    if mode == "reflect" and widest >= size:
-        found.append(
-            Advice(
-                "reflect_too_wide",
-                {"axis": axis, "padding": widest, "size": size, "max_padding": size - 1},
-            )
-        )
-    if mode == "circular" and widest > size:
-        found.append(
-            Advice(
-                "circular_too_wide",
-                {"axis": axis, "padding": widest, "size": size, "max_padding": size},
-            )
-        )
+    widest, limit = max(pads), widest_padding(mode, size)
+    if limit is not None and widest > limit:  # reflect_too_wide, circular_too_wide
+        values = {"axis": axis, "padding": widest, "size": size, "max_padding": limit}
+        found.append(Advice(f"{mode}_too_wide", values))
     padded, extent = size + sum(pads), dilated_extent(k, d)
     if extent > padded:
         found.append(

@@ -15,9 +15,24 @@ from convcore.errors import ConvcoreError
 NO_SOURCE = -1
 
 
+def widest_padding(mode: str, size: int) -> int | None:
+    """The most cells ``mode`` can add on one side of an axis of ``size`` cells (F.pad's
+    limits), or None when it has no limit.
+
+    Reflect mirrors the axis without repeating its edge cell; circular wraps around at most
+    once.
+
+    >>> widest_padding("reflect", 3), widest_padding("circular", 3), widest_padding("zeros", 3)
+    (2, 3, None)
+    """
+    return {"reflect": size - 1, "circular": size}.get(mode)
+
+
 def check_pad_fits(size: int, before: int, after: int, mode: str, axis: str) -> None:
     """Reject paddings the mode cannot build, with torch's limits (F.pad)."""
-    if mode == "reflect" and max(before, after) >= size:
+    widest = widest_padding(mode, size)
+    too_wide = widest is not None and max(before, after) > widest
+    if too_wide and mode == "reflect":
         raise ConvcoreError(
             "reflect padding must be smaller than the input on each side: "
             "padding ({before}, {after}) on {axis} of size {size}",
@@ -27,7 +42,7 @@ def check_pad_fits(size: int, before: int, after: int, mode: str, axis: str) -> 
             axis=axis,
             size=size,
         )
-    if mode == "circular" and max(before, after) > size:
+    if too_wide:  # circular
         raise ConvcoreError(
             "circular padding may not wrap around more than once: "
             "padding ({before}, {after}) on {axis} of size {size}",
