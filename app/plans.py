@@ -142,9 +142,9 @@ def plan_unfold(input_shape: tuple[int, ...], params: dict[str, Any], settings: 
     """Check an unfold request: the input, and the columns it produces."""
     limits.check_image("input", input_shape, settings)
     g = unfold_geometry(input_shape, **params)
-    channels = g.in_channels * g.kernel[0] * g.kernel[1]
-    columns = (*input_shape[:-3], channels, math.prod(g.out_size))
-    limits.check_elements("columns", columns, settings)
+    limits.check(
+        "columns", "element count", g.column_elements, settings.max_elements, "max_elements"
+    )
 
 
 def plan_kernel_matrix(
