@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from fastapi import APIRouter, Response
@@ -21,6 +21,7 @@ from app.schemas.ops import OpResponse, Reference
 from app.schemas.spec_models import OpBody, api_models
 from app.settings import Settings
 from convcore import codegen
+from convcore.trace.model import to_json
 from convcore.verify import Verdict, verify
 
 Body_ = TypeVar("Body_")
@@ -168,6 +169,15 @@ def finite(field: str, array: NDArray[Any]) -> NDArray[Any]:
     return array
 
 
+def plain(array: NDArray[Any]) -> list[Any]:
+    """``array`` as nested lists, a value that is not finite written as the traces write it
+    ("-inf"): JSON has no number for it, and pydantic would write null."""
+    values = array.tolist()
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        return cast(list[Any], to_json(values))
+    return cast(list[Any], values)
+
+
 def respond(
     op: str,
     method: str,
@@ -187,7 +197,7 @@ def respond(
         op=op,
         method=method,
         shape=list(out.shape),
-        output=out.tolist(),
+        output=plain(out),
         indices=None if indices is None else indices.tolist(),
         reference=reference_block(verdict),
         pytorch_code=code,

@@ -25,10 +25,12 @@ _NUMBER = {"type": "number"}
 _NUMBER_TYPES = {int, float}
 
 
-def _nested(depth: int, max_items: tuple[int | None, ...] = ()) -> dict[str, Any]:
-    """``depth`` levels of non-empty lists of numbers; ``max_items`` caps each level (outer
-    first), None for no cap."""
-    schema: dict[str, Any] = _NUMBER
+def _nested(
+    depth: int, max_items: tuple[int | None, ...] = (), leaf: dict[str, Any] = _NUMBER
+) -> dict[str, Any]:
+    """``depth`` levels of non-empty lists of ``leaf`` (numbers); ``max_items`` caps each
+    level (outer first), None for no cap."""
+    schema: dict[str, Any] = leaf
     caps = (*((None,) * (depth - len(max_items))), *max_items[-depth:]) if depth else ()
     for level in reversed(range(depth)):
         schema = {"type": "array", "items": schema, "minItems": 1}
@@ -43,15 +45,17 @@ def tensor_schema(
     description: str,
     ndims: tuple[int, ...] = (),
     max_items: tuple[int | None, ...] = (),
+    leaf: dict[str, Any] = _NUMBER,
 ) -> dict[str, Any]:
     """JSON schema of a nested list of numbers with ``min_ndim`` to ``max_ndim`` levels.
 
     ``ndims`` narrows the level counts (a conv weight is 2-D or 4-D); ``max_items`` caps the
-    length of each axis, aligned to the last axis (the same caps the server checks).
+    length of each axis, aligned to the last axis (the same caps the server checks);
+    ``leaf`` replaces the number schema of the entries.
     """
     depths = ndims or tuple(range(min_ndim, max_ndim + 1))
     return {
-        "anyOf": [_nested(d, max_items) for d in depths],
+        "anyOf": [_nested(d, max_items, leaf) for d in depths],
         "description": description,
     }
 
@@ -228,3 +232,17 @@ Flag = Annotated[bool, Field(strict=True)]
 
 #: How arrays appear in responses: plain nested lists.
 TensorOut = Annotated[list[Any], WithJsonSchema(tensor_schema(1, 4, "Nested lists of numbers."))]
+
+#: An operation's result: numbers, and for a value JSON has no number for (a max-pooling
+#: window that reads only −∞ padding) the string the step traces write, "-inf".
+ResultOut = Annotated[
+    list[Any],
+    WithJsonSchema(
+        tensor_schema(
+            1,
+            4,
+            'Nested lists of numbers; "inf", "-inf" or "nan" where the value is not finite.',
+            leaf={"anyOf": [_NUMBER, {"enum": ["inf", "-inf", "nan"]}]},
+        )
+    ),
+]

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from app.schemas.fields import TensorOut
+from app.schemas.fields import ResultOut, TensorOut
 
 
 class Reference(BaseModel):
@@ -34,7 +34,7 @@ class OpResponse(BaseModel):
     op: str
     method: str
     shape: list[int]
-    output: TensorOut
+    output: ResultOut
     indices: TensorOut | None = Field(
         None,
         description="max_pool2d with return_indices: "

@@ -204,6 +204,22 @@ async def test_max_pool2d_tutorial_example(client):
     assert_array_equal(run_script(result).numpy(), [[5.0, 7.0], [13.0, 15.0]])
 
 
+@pytest.mark.parametrize("method", sorted(cc.METHODS["max_pool2d"]))
+async def test_max_pool2d_window_of_padding_only_is_minus_inf_as_in_the_trace(client, method):
+    # dilation 4 on a 3×3 input padded by 1: the one window's taps all fall in the padding
+    x = np.arange(9.0).reshape(3, 3)
+    kwargs = {"kernel_size": 2, "padding": 1, "dilation": 4}
+    theirs, where = F.max_pool2d(t(x)[None], **kwargs, return_indices=True)
+    assert theirs.item() == float("-inf")  # torch's answer, which JSON has no number for
+    body = {"input": x.tolist(), **kwargs, "return_indices": True, "method": method}
+    result = await post_ok(client, "/api/v1/max_pool2d", body)
+    assert result["output"] == [["-inf"]]  # not null: the trace writes it the same way
+    assert result["indices"] == where[0].tolist()
+    assert result["reference"]["allclose"] is True
+    trace = await post_ok(client, "/api/v1/max_pool2d/trace", {"input": x.tolist(), **kwargs})
+    assert trace["steps"][0]["result"] == "-inf"
+
+
 @pytest.mark.parametrize("method", sorted(cc.METHODS["avg_pool2d"]))
 @pytest.mark.parametrize(
     "options",
