@@ -9,7 +9,7 @@ from fastapi import APIRouter
 import convcore as cc
 from app import plans
 from app.gate import offloaded
-from app.routers.api_ops import reference_block
+from app.routers.api_ops import finite, reference_block
 from app.routers.responses import ERRORS
 from app.routers.typed import with_body
 from app.routing import ApiRoute
@@ -48,7 +48,7 @@ def kernel_matrix(body: OpBody, settings: Settings) -> KernelMatrixResponse:
     geometry = plans.plan_kernel_matrix(body.weight.shape, kwargs, settings)
     del kwargs["input_size"]
     size = geometry.in_size
-    matrix = cc.kernel_matrix(body.weight, size, **kwargs)
+    matrix = finite("matrix", cc.kernel_matrix(body.weight, size, **kwargs))  # sums of weights
     verdict = verify_kernel_matrix(matrix, body.weight, size, **kwargs) if body.verify else None
     return KernelMatrixResponse(
         shape=list(matrix.shape),

@@ -267,6 +267,16 @@ async def test_overflow_is_a_422_not_a_500(client):
     assert_422(await client.post("/api/v1/conv2d", json=body), "overflows float64")
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+async def test_a_kernel_matrix_that_overflows_is_a_422_not_nulls(client):
+    # replicate padding lands both taps on the one input cell: their weights add up to ∞
+    body = {"weight": [[1.7e308, 1.7e308]], "input_size": 1, "padding": [0, 1]}
+    response = await client.post(
+        "/api/v1/kernel_matrix", json={**body, "padding_mode": "replicate"}
+    )
+    assert_422(response, "matrix overflows float64")
+
+
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 @pytest.mark.parametrize("path", ["/api/v1/conv2d", "/api/v1/unfold", "/api/v1/shape"])
 async def test_a_body_not_sent_as_json_gets_a_415_naming_the_header(client, path, content_type):
