@@ -8,6 +8,8 @@ a hard cap on connections, and a shutdown that does not wait for half-sent bodie
   keeps it forever. Here a connection has ``header_timeout`` seconds, from its opening or
   the end of its previous response, to deliver a request's headers; then it is closed (with
   a 408 when it had started a request).
+- **Header size.** Request line and headers past ``max_header_bytes`` get a 431 and the
+  connection is closed, however they arrive (h11's cap misses headers that arrive whole).
 - **Connection cap.** uvicorn's ``--limit-concurrency`` answers 503 only once a request's
   headers have arrived, so silent connections still pile up until the process runs out of
   file descriptors. Here a connection past the cap is answered 503 at once, before reading
@@ -59,6 +61,11 @@ REFUSED = _raw_response(
     {"retry-after": "1"},
     "the server has as many open connections as it takes (max_connections); try again in a moment",
 )
+TOO_LONG = _raw_response(
+    "431 Request Header Fields Too Large",
+    {},
+    "the request line and headers are longer than the server reads (max_header_bytes)",
+)
 TIMED_OUT = _raw_response(
     "408 Request Timeout",
     {},
@@ -75,6 +82,7 @@ class GuardedH11Protocol(H11Protocol):
         self._send_timer: asyncio.TimerHandle | None = None
         self._timed_cycle: object = None
         self._bytes_since_armed = 0
+        self._tail = b""  # the last bytes received while headers are awaited
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -89,8 +97,25 @@ class GuardedH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # the answer is already sent, whatever the request was
+        if self._header_timer is not None and self._headers_too_long(data):
+            self._disarm()
+            self._answer_and_close(TOO_LONG)
+            return
         self._bytes_since_armed += len(data)
         super().data_received(data)
+
+    def _headers_too_long(self, data: bytes) -> bool:
+        """Whether the request line and headers, ``data`` included, pass max_header_bytes.
+
+        h11's own cap (``--h11-max-incomplete-event-size``) only sees headers still
+        incomplete after a read, and one read takes up to 256 KB: headers that arrive whole
+        were never counted. Bytes after the blank line that ends them (a body) do not count.
+        """
+        seen = self._tail + data
+        end = seen.find(b"\r\n\r\n")
+        length = self._bytes_since_armed + (len(data) if end < 0 else end + 4 - len(self._tail))
+        self._tail = seen[-3:]
+        return length > _settings().max_header_bytes
 
     def handle_events(self) -> None:
         super().handle_events()
@@ -146,20 +171,28 @@ class GuardedH11Protocol(H11Protocol):
 
     def _refuse(self) -> None:
         """Answer 503 without reading, then close; the count of connections ignores it."""
-        self._refused = True
         self.connections.discard(self)
         self.logger.warning(
             "Refused a connection: %d open, the most allowed (max_connections)",
             len(self.connections),
         )
-        self.transport.write(REFUSED)
+        self._answer_and_close(REFUSED)
+
+    def _answer_and_close(self, answer: bytes) -> None:
+        """Send ``answer`` and close a moment later, discarding whatever else arrives.
+
+        Closing at once with unread bytes in the socket makes the kernel reset the
+        connection, which may discard the answer before the client reads it.
+        """
+        self._refused = True
+        self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(REFUSAL_LINGER, self.transport.close)
 
     def _arm(self) -> None:
         self._disarm()
-        self._timed_cycle, self._bytes_since_armed = self.cycle, 0
+        self._timed_cycle, self._bytes_since_armed, self._tail = self.cycle, 0, b""
         self._header_timer = self.loop.call_later(_settings().header_timeout, self._headers_late)
 
     def _disarm(self) -> None:

@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     max_header_bytes: int = Field(
         default=16_384,
         ge=1_024,
-        description="Longest request line plus headers; longer is a 400.",
+        description="Longest request line plus headers; longer gets a 431.",
     )
     malloc_arenas: int = Field(
         default=2,

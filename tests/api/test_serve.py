@@ -167,6 +167,32 @@ def test_a_response_left_unread_is_dropped(impatient):
     assert received < length  # dropped before the end
 
 
+@pytest.mark.parametrize("chunks", [1, 40])  # all at once (h11 never sees them half-sent)
+def test_headers_past_max_header_bytes_get_431(impatient, chunks):
+    head = b"GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 40_000 + b"\r\n\r\n"
+    sock = connect(impatient)
+    step = -(-len(head) // chunks)
+    try:
+        for start in range(0, len(head), step):
+            sock.sendall(head[start : start + step])
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # refused part-way: the answer is already in the socket
+    answer = read_until_closed(sock)
+    assert answer.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), answer[:80]
+    assert b"content-security-policy" in answer
+
+
+def test_a_post_with_its_body_in_the_same_packet_is_not_counted_as_headers(impatient):
+    body = json.dumps({"input": [[0.5] * 100] * 100, "weight": [[1]], "verify": False})
+    head = (
+        "POST /api/v1/conv2d HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        f"Connection: close\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    sock = connect(impatient)
+    sock.sendall(head.encode() + body.encode())  # 50 KB in one write, past max_header_bytes
+    assert read_until_closed(sock).startswith(b"HTTP/1.1 200 ")
+
+
 def test_a_whole_request_is_served_as_usual(impatient):
     sock = connect(impatient)
     sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
