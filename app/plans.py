@@ -45,11 +45,19 @@ class Plan(Generic[CallT]):
         """Multiply-adds, or intermediate values when those are more."""
         return int(self.call.geometry.work)
 
-    def small(self, settings: Settings) -> bool:
-        """Cheap enough to compute on the event loop instead of a worker thread."""
+    def small(self, settings: Settings, method: str) -> bool:
+        """Cheap enough to compute by ``method`` on the event loop instead of a worker thread.
+
+        A Python-level step (a loop method's pass over a window or a tap) costs the
+        interpreter about what numpy spends on a hundred multiply-adds, so steps count
+        against ``inline_work`` as outputs do: max pooling's loop on 1,000 windows of 99
+        taps, 99,000 comparisons, held the event loop for 85 ms.
+        """
+        per_step = settings.inline_work // 100
         return (
             self.work <= settings.inline_work
-            and math.prod(self.out_shape) <= settings.inline_work // 100
+            and math.prod(self.out_shape) <= per_step
+            and self.call.python_steps(method) <= per_step
         )
 
     def run(self, method: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import numpy as np
 from fastapi import APIRouter, Response
@@ -23,8 +23,6 @@ from app.settings import Settings
 from convcore import codegen
 from convcore.trace.model import to_json
 from convcore.verify import Verdict, verify
-
-Body_ = TypeVar("Body_")
 
 #: Above this many values in all, the response carries no runnable script (it would be huge).
 SCRIPT_MAX_VALUES = 2048
@@ -123,7 +121,7 @@ def build_router(settings: Settings) -> APIRouter:
 
 
 async def run_sized(
-    plan: Plan, settings: Settings, compute: Callable[[Body_, Plan], OpResponse], body: Body_
+    plan: Plan, settings: Settings, compute: Callable[[OpBody, Plan], OpResponse], body: OpBody
 ) -> Response:
     """Run ``compute(body, plan)`` on the event loop when the plan is small, else in the gate.
 
@@ -133,14 +131,14 @@ async def run_sized(
     serialised right after, once, by pydantic (in the same thread): it was built from typed
     values, so FastAPI's second validation of the response would only repeat work.
     """
-    if plan.small(settings):
+    if plan.small(settings, body.method):
         content = _json(compute, body, plan)
     else:
         content = await offload(_json, compute, body, plan)
     return Response(content, media_type="application/json")
 
 
-def _json(compute: Callable[[Body_, Plan], OpResponse], body: Body_, plan: Plan) -> bytes:
+def _json(compute: Callable[[OpBody, Plan], OpResponse], body: OpBody, plan: Plan) -> bytes:
     result = compute(body, plan)
     return result.__pydantic_serializer__.to_json(result)
 

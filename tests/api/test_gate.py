@@ -114,6 +114,24 @@ async def test_small_requests_are_not_held_up(make_client, held):
     assert long_body.status_code == 503, long_body.text
 
 
+async def test_few_multiply_adds_but_many_python_steps_wait_for_the_gate(make_client, held):
+    """A loop method's Python-level steps are work too: max pooling's loop visits every tap
+    in Python, so 100 windows of 99 taps (9,900 comparisons, 10,000 steps) would hold the
+    event loop ~100 times as long as numpy would take for them."""
+    big_body = {"input": np.zeros((40, 40)).tolist(), "weight": np.zeros((7, 7)).tolist()}
+    pool = {"input": np.zeros((1, 18, 20)).tolist(), "kernel_size": [9, 11], "stride": 1}
+    async with make_client(gated(inline_work=10_000)) as client:
+        gate = client._transport.app.state.gate
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(lambda: client.post("/api/v1/conv2d", json=big_body))
+            await wait_until(lambda: gate.running == 1)
+            window = await client.post("/api/v1/max_pool2d", json={**pool, "method": "window"})
+            loop = await client.post("/api/v1/max_pool2d", json={**pool, "method": "loop"})
+            held.set()
+    assert window.status_code == 200, window.text  # 99 steps: on the event loop
+    assert loop.status_code == 503, loop.text  # 10,000 steps: needs the gate, which is full
+
+
 async def test_small_trace_windows_skip_the_gate_and_large_ones_wait(make_client, held):
     big_input = {"input": np.zeros((40, 40)).tolist(), "weight": np.zeros((7, 7)).tolist()}
     async with make_client(gated(inline_trace_taps=49)) as client:
