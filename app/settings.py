@@ -72,8 +72,8 @@ class Settings(BaseSettings):
         default=100_000,
         ge=0,
         description="Operations needing at most this many multiply-adds (and producing at "
-        "most 1/100 as many values) run on the event loop; larger ones in a worker thread, "
-        "so that they never stall other requests.",
+        "most 1/100 as many values, in at most 1/100 as many Python-level steps) run on the "
+        "event loop; larger ones in a worker thread, so that they never stall other requests.",
     )
 
     # The server under load (README, "For classrooms"): bounded work, connections, timeouts.
