@@ -229,25 +229,36 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
         bias = None if self._bias is None else self._bias[oc]
         total = running[-1]
         result = total if bias is None else total + bias
-        columns = zip(
+        taps = self._taps(
+            co, channels, rows, cols, kinds, src_y, src_x, flip_i, flip_j,
+            values, weights, products, running,
+        )  # fmt: skip
+        return EquivalentConvStep(
+            t=t,
+            index=(n, oc, oy, ox),
+            group=group,
+            origin=(oy, ox),
+            taps=taps,
+            total=float(total),
+            bias=None if bias is None else float(bias),
+            result=float(result),
+            kernel_row=self._kernel_row(oc, oy, ox, channels, src_y, src_x, weights, on_input),
+        )
+
+    def _taps(
+        self, co: int, *columns: NDArray[np.intp] | NDArray[np.floating]
+    ) -> tuple[EquivalentConvTap, ...]:
+        """Tap records from the per-tap arrays: channels, padded rows and columns, kinds,
+        source rows and columns, flipped kernel rows and columns, then values, weights,
+        products and running sums."""
+        per_tap = zip(
             self._tap_c.tolist(),
             self._tap_i.tolist(),
             self._tap_j.tolist(),
-            channels.tolist(),
-            rows.tolist(),
-            cols.tolist(),
-            kinds.tolist(),
-            src_y.tolist(),
-            src_x.tolist(),
-            flip_i.tolist(),
-            flip_j.tolist(),
-            values.tolist(),
-            weights.tolist(),
-            products.tolist(),
-            running.tolist(),
+            *(column.tolist() for column in columns),
             strict=True,
         )
-        taps = tuple(
+        return tuple(
             EquivalentConvTap(
                 kernel=(c, i, j),
                 channel=channel,
@@ -260,34 +271,9 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
                 running_sum=run,
                 weight_index=(channel, co, wi, wj),
             )
-            for (
-                c,
-                i,
-                j,
-                channel,
-                row,
-                col,
-                kind,
-                sy,
-                sx,
-                wi,
-                wj,
-                value,
-                weight,
-                product,
-                run,
-            ) in columns
-        )
-        return EquivalentConvStep(
-            t=t,
-            index=(n, oc, oy, ox),
-            group=group,
-            origin=(oy, ox),
-            taps=taps,
-            total=float(total),
-            bias=None if bias is None else float(bias),
-            result=float(result),
-            kernel_row=self._kernel_row(oc, oy, ox, channels, src_y, src_x, weights, on_input),
+            for c, i, j, channel, row, col, kind, sy, sx, wi, wj, value, weight, product, run in (
+                per_tap
+            )
         )
 
     def _kernel_row(
