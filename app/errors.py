@@ -25,6 +25,9 @@ logger = logging.getLogger("convplay.api")
 
 #: Longest ``input`` echoed back in a validation error; a large array is not worth returning.
 _ECHO_CHARS = 80
+#: Longest message: the library's messages may quote what was sent (an unknown method name,
+#: a tag), and a megabyte string sent back is no message.
+_MSG_CHARS = 400
 
 
 class LimitExceededError(Exception):
@@ -90,6 +93,12 @@ def _encodable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _cut(text: str, limit: int) -> str:
+    """``text`` encodable and at most about ``limit`` characters."""
+    text = _encodable(text[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def _json_safe(value: Any) -> Any:
     """A short, JSON-encodable echo of a rejected value (no NaN, no megabyte arrays)."""
     if isinstance(value, str):
@@ -117,8 +126,8 @@ def clean_error(error: dict[str, Any]) -> dict[str, Any]:
     loc = error.get("loc", ())
     clean: dict[str, Any] = {
         "type": str(error.get("type", "value_error")),
-        "loc": [part if isinstance(part, int) else _encodable(str(part)) for part in loc],
-        "msg": _encodable(str(error.get("msg", "invalid value"))),
+        "loc": [part if isinstance(part, int) else _cut(str(part), _ECHO_CHARS) for part in loc],
+        "msg": _cut(str(error.get("msg", "invalid value")), _MSG_CHARS),
     }
     if "input" in error:
         clean["input"] = _json_safe(error["input"])

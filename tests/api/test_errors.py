@@ -341,3 +341,17 @@ async def test_a_lone_surrogate_is_echoed_escaped_not_a_500(client, path, body):
     response = await post_raw(client, path, json.dumps(body))  # ASCII: "\\ud800" escaped
     assert response.status_code == 422, response.text[:300]
     assert "\\ud800" in response.text  # escaped, so the client sees what it sent
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "method": "a" * 500_000}),
+        ("/api/v1/conv2d", {"input": [[1]], "weight": [[1]], "a" * 500_000: 1}),
+        ("/api/v1/shape", {"op": "a" * 500_000, "input_shape": [3, 3]}),
+    ],
+)
+async def test_a_long_string_is_not_echoed_whole(client, path, body):
+    response = await client.post(path, json=body)
+    assert response.status_code == 422
+    assert len(response.content) < 2_000, response.text[:300]
