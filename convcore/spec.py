@@ -264,7 +264,7 @@ _POOL_STRIDE = Arg(
     optional=True,
     minimum=1,
     size="side",
-    help="Step between windows; None (or empty) means kernel_size.",
+    help="Step between windows; None (null in JSON) means kernel_size.",
 )
 _POOL_PADDING = Arg(
     "padding",
