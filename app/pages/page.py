@@ -61,6 +61,7 @@ class Templates:
     grids: str  # the board's grids (inside <section class="views">)
     arith: str  # the step's arithmetic (inside #arith), rendered for every step
     explain: str = ""  # an explanation below the board
+    settings: str = ""  # above the form, folded with it: presets, links to related pages
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class Page:
         The page's own controls and their URL names (the op's options come from the spec).
     cell_name : callable
         ``cell_name(url_name, index)``: a typed cell as messages name it.
+    presets : tuple
+        Examples the page lists (its ``settings`` partial draws them), each a whole view.
     """
 
     op: str
@@ -106,6 +109,7 @@ class Page:
     step: Callable[[Any, int, CellTexts], Any]
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cell_name: Callable[[str, int], str] = lambda _name, index: str(index)
+    presets: tuple[Any, ...] = ()
 
     @property
     def slots(self) -> list[str]:
