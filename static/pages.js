@@ -135,7 +135,9 @@
   function applyMarks(m) {
     var board = byId("board");
     if (!board) { return; }
-    board.querySelectorAll("td.tap, td.gap, td.cur, td.win, td.tie, td[data-w]").forEach(function (td) {
+    // the grids only: a tab's own tables (shift-add's planes) carry their step's marks
+    board.querySelectorAll(".views td.tap, .views td.gap, .views td.cur, .views td.win, " +
+                           ".views td.tie, .views td[data-w]").forEach(function (td) {
       td.classList.remove("tap", "gap", "cur", "win", "tie");  // highlight.MARK_CLASSES too
       td.removeAttribute("data-w");
     });

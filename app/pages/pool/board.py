@@ -25,6 +25,9 @@ from app.pages.pool.tabs import TAB_METHODS, TABS
 from convcore.formulas import AxisFormula, pool2d_shape
 from convcore.views.pool import CeilAxis, ceil_mode_axes, pool_window_map
 
+#: Rows of cells the step's explanation (below the arithmetic) takes in presentation mode.
+EXPLANATION_ROWS = 4
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -91,7 +94,8 @@ def build_board(setup: PoolSetup, texts: CellTexts, marks: Highlight) -> Board:
         != (g.in_size[0] + 2 * g.padding[0], g.in_size[1] + 2 * g.padding[1]),
         method=method,
         window=json.dumps(pool_window_map(g, x.shape[0]).to_dict(), separators=(",", ":")),
-        fit=(wp + wo * (2 if show_indices else 1), max(hp, ho)),
+        # the arithmetic's explanation lines take about as much height as four rows of cells
+        fit=(wp + wo * (2 if show_indices else 1), max(hp, ho) + EXPLANATION_ROWS),
         tab=TABS[q.tab].panel(setup, out, numbers),
     )
 
