@@ -22,7 +22,7 @@ typed in). A page brings only what is its own, in a :class:`~app.pages.page.Page
   the links between grids);
 - its **tabs** (a template each, with a ``panel`` and an ``at_step`` macro) and its own
   **partials**: the grids, the arithmetic (the element ``#arith``), an explanation, and
-  what goes above the form (examples, links to related pages), with its ``presets``.
+  what goes above the settings (examples, links to related pages, from its ``links``).
 
 What every page shares lives here too: the input from a pattern or typed cells
 (:mod:`app.pages.inputs`) and the canonical URL of a view (:mod:`app.pages.address`).

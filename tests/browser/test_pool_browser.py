@@ -469,7 +469,7 @@ def test_presentation_mode_fits_a_projector(page: Page, live_server, shot):
 def test_print_is_one_step_without_controls(page: Page, live_server, shot):
     page.goto(f"{live_server}/max_pool2d?kh=3&kw=3&ph=1&pw=1&sh=2&sw=2&t=1")
     page.emulate_media(media="print")
-    for hidden in ("#controls", ".tabs", "#step-next", "#scrub", ".top", ".presets", ".switch"):
+    for hidden in ("#controls", ".tabs", "#step-next", "#scrub", ".top", ".pool-intro"):
         expect(page.locator(hidden)).to_be_hidden()
     for shown in ("#X0", "#Y0", "#arith", "#step-count"):
         expect(page.locator(shown)).to_be_visible()

@@ -8,7 +8,8 @@ keeps everything they share.
 - :mod:`.config`: the query → the input, the op's arguments, the canonical URL, the switch;
 - :mod:`.setup`: validation by convcore (a tracer, or the problems and what to change);
 - :mod:`.board`: the grids, kept while stepping; :mod:`.step`: what a step changes;
-- :mod:`.tabs`: the method tabs' views; :mod:`.presets`: the tutorial's examples.
+- :mod:`.tabs`: the method tabs' views; :mod:`.presets`: the tutorial's examples;
+  :mod:`.links`: the switch and the examples as the page links to them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.i18n import N_
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.pool.board import build_board
-from app.pages.pool.presets import page_presets
+from app.pages.pool.links import pool_links
 from app.pages.pool.setup import preparer
 from app.pages.pool.step import build_step
 from app.pages.query import SIDE, PageQuery, page_query
@@ -74,14 +75,14 @@ def pool_page(op: str) -> Page:
             grids="pool/grids.html",
             arith="pool/arith.html",
             explain="pool/explain.html",
-            settings="pool/settings.html",
+            intro="pool/intro.html",
         ),
         prepare=preparer(op),
         board=build_board,
         step=build_step,
         controls=CONTROL_FIELDS,
         cell_name=_cell_name,
-        presets=page_presets(op),
+        links=pool_links,
     )
 
 

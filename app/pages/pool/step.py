@@ -61,7 +61,7 @@ def build_step(setup: PoolSetup, t: int, texts: CellTexts) -> PoolStepView:
     top, left = step.origin
     bottom, right = top + g.span[0], left + g.span[1]
     ties = max_ties(step) if isinstance(step, MaxPoolStep) else ()
-    cip = bool(getattr(setup.tracer, "count_include_pad", True))
+    cip = True if setup.is_max else bool(setup.query.cip)
     return PoolStepView(
         t=t,
         count=tracer.count,
