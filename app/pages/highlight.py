@@ -83,18 +83,16 @@ class Highlight:
 
     def to_json(self) -> str:
         """The marks as compact JSON for the page's script (``data-marks``)."""
-        return json.dumps(
-            {
-                "t": self.t,
-                "taps": [list(tap) for tap in self.taps],
-                "spans": [list(span) for span in self.spans],
-                "current": [list(cell) for cell in self.current],
-                "active": self.active,
-                "marked": [list(cell) for cell in self.marked],
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        data: dict[str, object] = {
+            "t": self.t,
+            "taps": [list(tap) for tap in self.taps],
+            "spans": [list(span) for span in self.spans],
+            "current": [list(cell) for cell in self.current],
+            "active": self.active,
+        }
+        if self.marked:
+            data["marked"] = [list(cell) for cell in self.marked]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def marks(self, grid: str) -> Marks:
         """The classes and badges of ``grid``'s cells that this step marks."""

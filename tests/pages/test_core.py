@@ -291,6 +291,7 @@ def test_marked_cells_take_classes_the_script_clears():
     )
     assert marks.marks("X0") == {(0, 0): (" tap", ""), (0, 1): (" tap win", "")}
     assert json.loads(marks.to_json())["marked"] == [["X0", 0, 1, "win"]]
+    assert "marked" not in json.loads(Highlight(t=0).to_json())  # conv2d's steps as they were
     with pytest.raises(ValueError, match="mark classes"):
         Highlight(t=0, marked=[Marked("X0", 0, 0, "bold")])
     script = (Path(__file__).resolve().parents[2] / "static" / "pages.js").read_text()
