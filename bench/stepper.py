@@ -16,8 +16,9 @@ previous step to settle) and records, per press:
 
 ``--compare DIR`` serves another source tree (for example ``git archive <commit>`` unpacked)
 with the same interpreter and measures it in the same run, so the two can be compared on the
-same, possibly busy, machine. A tree's app must serve ``/?<query>`` and mark the step on
-``#stepper[data-t]``, as every version of the page has.
+same, possibly busy, machine. A tree's app must mark the step on ``#stepper[data-t]``, as
+every version of the page has; a page a tree does not have (the pools before their pages) is
+left out of its rows.
 """
 
 from __future__ import annotations
@@ -39,11 +40,22 @@ from bench.common import describe_machine, table
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CONVPLAY_CHROMIUM", "/usr/bin/chromium")
 
+#: The heaviest pooling a student can make: 16×16, 4 channels, a 7×7 window at stride 1.
+HEAVY_POOL = "h=16&w=16&ci=4&xp=random&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3"
+
 CASES = {
     "tutorial 3×3 · 2×2": "/",
     "9×9 · 3×3, stride 2, pad 1": "/?h=9&w=9&kp=sobel_x&sh=2&sw=2&ph=1&pw=1",
     "16×16 · 7×7, 4→4 channels, groups 2, same, reflect": (
         "/?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect"
+    ),
+    "max pool, tutorial 3×3 · 2×2, stride 1": "/max_pool2d?h=3&w=3&sh=1&sw=1",
+    "max pool 16×16 · 7×7, 4 channels, pad 3, stride 1, indices": (
+        f"/max_pool2d?{HEAVY_POOL}&ri=1"
+    ),
+    "the same, Window tab (49 shifted planes)": f"/max_pool2d?{HEAVY_POOL}&ri=1&tab=window",
+    "avg pool 16×16 · 7×7, 4 channels, pad 3, stride 1, Window tab": (
+        f"/avg_pool2d?{HEAVY_POOL}&tab=window"
     ),
 }
 
@@ -107,6 +119,15 @@ def serve(tree: Path) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+def has_page(url: str) -> bool:
+    """The server answers ``url`` (a tree without the pages of an op answers 404)."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
 def measure(browser, url: str, presses: int) -> tuple[list[float], list[int]]:
     """(ms, bytes) of each of ``presses`` steps, after two steps to warm up.
 
@@ -158,7 +179,7 @@ def main() -> None:
         for label, tree in trees:
             with serve(tree) as base:
                 for name, query in CASES.items():
-                    if args.only not in name:
+                    if args.only not in name or not has_page(base + query):
                         continue
                     times, sizes = measure(browser, base + query, args.presses)
                     rows.append(

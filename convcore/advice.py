@@ -1,9 +1,10 @@
-"""What to change when a conv2d configuration is invalid, as codes a user interface can word.
+"""What to change when a configuration is invalid, as codes a user interface can word.
 
 :func:`convcore.conv2d_geometry` says *what is wrong* in one English message. A student also
 needs *what to change*, in their language: :func:`conv2d_advice` lists every problem of a
 configuration as a code with the numbers a suggestion needs (the padding that would make the
 kernel fit, the dilation that would, …). It is empty exactly when the geometry is valid.
+:func:`pool2d_advice` does the same for a pooling.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 from convcore.geometry import Padding, resolve_padding
 from convcore.padding import widest_padding
-from convcore.params import IntOrPair, positive_pair
+from convcore.params import IntOrPair, as_pair, positive_pair
 from convcore.shapes import dilated_extent
 
 AXES = ("height", "width")
@@ -27,7 +28,10 @@ class Advice:
     ``'reflect_too_wide'`` / ``'circular_too_wide'`` (``axis``, ``padding``, ``size``,
     ``max_padding``) and ``'kernel_too_big'`` (``axis``, ``kernel``, ``dilation``,
     ``extent``, ``padded``, ``min_padding``: the padding per side that would fit it, and
-    ``max_dilation``: the largest dilation that fits, 0 when none does).
+    ``max_dilation``: the largest dilation that fits, 0 when none does). Pooling:
+    ``'pool_padding_too_wide'`` (``axis``, ``padding``, ``kernel``, ``max_padding``) and
+    ``'window_too_big'`` (``axis``, ``kernel``, ``dilation``, ``extent``, ``padded``, and
+    what would fit: ``max_kernel``, ``max_dilation``, ``min_padding``, 0 where nothing does).
     """
 
     code: str
@@ -116,3 +120,67 @@ def _axis_advice(
 def _common_divisors(a: int, b: int) -> tuple[int, ...]:
     """The group counts that divide both channel counts."""
     return tuple(g for g in range(1, min(a, b) + 1) if a % g == 0 and b % g == 0)
+
+
+def pool2d_advice(
+    in_size: IntOrPair,
+    kernel: IntOrPair,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> tuple[Advice, ...]:
+    """Every reason :func:`convcore.pool2d_geometry` would reject this pooling, per axis.
+
+    Sizes and dilations are taken as positive and padding as non-negative (the form's
+    checks). Padding may be at most half the window; the dilated window must fit the padded
+    input. The stride and ``ceil_mode`` never make a pooling invalid on their own.
+
+    Examples
+    --------
+    >>> [(a.code, a.values["max_padding"]) for a in pool2d_advice(4, 3, padding=(2, 1))]
+    [('pool_padding_too_wide', 1)]
+    >>> advice, = pool2d_advice((2, 5), 3)
+    >>> advice.code, advice.values["max_kernel"], advice.values["min_padding"]
+    ('window_too_big', 2, 1)
+    """
+    size, k = positive_pair(in_size, "in_size"), positive_pair(kernel, "kernel")
+    p, d = as_pair(padding, "padding"), positive_pair(dilation, "dilation")
+    found = []
+    for axis in range(2):
+        n, ka, pa, da = size[axis], k[axis], p[axis], d[axis]
+        if pa > ka // 2:
+            found.append(
+                Advice(
+                    "pool_padding_too_wide",
+                    {"axis": AXES[axis], "padding": pa, "kernel": ka, "max_padding": ka // 2},
+                )
+            )
+        extent, padded = dilated_extent(ka, da), n + 2 * pa
+        if extent > padded:
+            found.append(
+                Advice(
+                    "window_too_big",
+                    {
+                        "axis": AXES[axis],
+                        "kernel": ka,
+                        "dilation": da,
+                        "extent": extent,
+                        "padded": padded,
+                        "max_kernel": _largest_window(n, pa, da),
+                        "max_dilation": 0 if ka > padded else (padded - 1) // (ka - 1),
+                        "min_padding": _least_padding(n, ka, da),
+                    },
+                )
+            )
+    return tuple(found)
+
+
+def _largest_window(size: int, padding: int, dilation: int) -> int:
+    """The widest window that fits ``size`` padded by ``padding`` and allows that padding."""
+    widest = (size + 2 * padding - 1) // dilation + 1
+    return widest if padding <= widest // 2 else 0
+
+
+def _least_padding(size: int, kernel: int, dilation: int) -> int:
+    """The least padding that makes the window fit, within half the window; 0 for none."""
+    need = -(-(dilated_extent(kernel, dilation) - size) // 2)
+    return need if 0 < need <= kernel // 2 else 0

@@ -135,8 +135,10 @@
   function applyMarks(m) {
     var board = byId("board");
     if (!board) { return; }
-    board.querySelectorAll("td.tap, td.gap, td.cur, td[data-w]").forEach(function (td) {
-      td.classList.remove("tap", "gap", "cur");
+    // the grids only: a tab's own tables (shift-add's planes) carry their step's marks
+    board.querySelectorAll(".views td.tap, .views td.gap, .views td.cur, .views td.win, " +
+                           ".views td.tie, .views td[data-w]").forEach(function (td) {
+      td.classList.remove("tap", "gap", "cur", "win", "tie");  // highlight.MARK_CLASSES too
       td.removeAttribute("data-w");
     });
     m.spans.forEach(function (s) {
@@ -157,6 +159,10 @@
     m.current.forEach(function (cell) {
       var td = cellOf(cell[0], cell[1], cell[2]);
       if (td) { td.classList.add("cur"); }
+    });
+    (m.marked || []).forEach(function (cell) {
+      var td = cellOf(cell[0], cell[1], cell[2]);
+      if (td) { td.classList.add(cell[3]); }
     });
     fill(m.t);
     board.querySelectorAll("table.grid.active").forEach(function (table) {

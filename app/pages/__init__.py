@@ -21,7 +21,11 @@ typed in). A page brings only what is its own, in a :class:`~app.pages.page.Page
   ``Y<o>`` and ``data-steps`` on the grids whose cells are the steps, and the window map for
   the links between grids);
 - its **tabs** (a template each, with a ``panel`` and an ``at_step`` macro) and its own
-  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation.
+  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation, and
+  what goes above the settings (examples, links to related pages, from its ``links``).
+
+What every page shares lives here too: the input from a pattern or typed cells
+(:mod:`app.pages.inputs`) and the canonical URL of a view (:mod:`app.pages.address`).
 
 Adding a page (``/max_pool2d``, say):
 
@@ -35,5 +39,6 @@ Adding a page (``/max_pool2d``, say):
 
 The route, the navigation, the form's fields and bounds, the messages, the step transport,
 keyboard and play, presentation and print modes, and the links between grids come with the
-core. conv2d is built this way (:mod:`app.pages.conv2d`).
+core. conv2d is built this way (:mod:`app.pages.conv2d`), and so are the two pools, one
+description for both (:mod:`app.pages.pool`).
 """

@@ -30,6 +30,7 @@ class CellTexts:
     padding: str
     zero_padding: str
     copy_of: str
+    outside: str
 
     @classmethod
     def translated(cls, gettext: Callable[[str], str]) -> CellTexts:
@@ -39,6 +40,7 @@ class CellTexts:
             padding=gettext("padding, %(v)s"),
             zero_padding=gettext("zero padding"),
             copy_of=gettext("copy of"),
+            outside=gettext("past the padding (ceil_mode), %(v)s"),
         )
 
 
@@ -164,19 +166,24 @@ class InputPlane:
     size: tuple[int, int]  # the input's (H, W)
     scale: float
     marks: Marks  # the step's marks on this grid
+    #: (rows, columns) of the padded input proper: cells at or past them are the overhang
+    #: of a ceil_mode pooling window (class ``out``); None when there is none
+    edge: tuple[int, int] | None = None
 
 
 def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[list[InputCell]]:
     """The rows of a padded input grid.
 
     Inner cells are number fields (``name="x"``, in the form); padding cells show the value
-    they copy and, under a copying mode, name its source in their label and ``data-from``.
+    they copy and, under a copying mode, name its source in their label and ``data-from``;
+    cells past :attr:`InputPlane.edge` are marked as what a window hangs over.
     """
     marks = plane.marks
     unmarked = ("", "")
     rows_src, cols_src = plane.sources
     top, left = plane.pads
     height, width = plane.size
+    edge_rows, edge_cols = plane.edge or (len(plane.values), len(plane.values[0]))
     prefix = "".join(f"{p}, " for p in plane.prefix)
     rows = []
     for r, line in enumerate(plane.values):
@@ -200,6 +207,14 @@ def input_cells(plane: InputPlane, numbers: Numbers, texts: CellTexts) -> list[l
                             f"x-{plane.channel}-{i}-{j}",
                             "",
                         ),
+                    )
+                )
+                continue
+            if r >= edge_rows or col >= edge_cols:
+                label = texts.outside % {"v": text}
+                cells.append(
+                    tuple.__new__(
+                        InputCell, (False, "pad out" + mark, badge, raw, text, label, "", "")
                     )
                 )
                 continue
@@ -252,10 +267,12 @@ def output_cells(
     prefix: tuple[int, ...],
     scale: float,
     numbers: Numbers,
+    name: str = "y",
 ) -> list[list[OutputCell]]:
     """The rows of one output grid: every value, those of steps after ``t`` marked to come.
 
-    ``first`` is the step of the grid's first cell; the cells fill in reading order.
+    ``first`` is the step of the grid's first cell; the cells fill in reading order. Cells
+    are labelled ``name[prefix…, row, col]``.
     """
     head = "".join(f"{p}, " for p in prefix)
     width = len(values[0]) if values else 0
@@ -269,7 +286,7 @@ def output_cells(
             cells.append(
                 tuple.__new__(
                     OutputCell,
-                    (numbers.tone(value, scale) + mark, exact, text, f"y[{head}{y}, {x}]"),
+                    (numbers.tone(value, scale) + mark, exact, text, f"{name}[{head}{y}, {x}]"),
                 )
             )
         rows.append(cells)

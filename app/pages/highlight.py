@@ -1,5 +1,6 @@
 """What a step marks on the grids: the taps and their weights, the dilation gaps, the output
-cell of the step and those still to come, the grids the step works on.
+cell of the step and those still to come, the grids the step works on, and cells a page
+singles out among the taps (:data:`MARK_CLASSES`: a pooling's maximum and its ties).
 
 The grids are sent once per configuration, with the marks of their step as classes on the
 cells (so the page is right without script). A step then sends only its marks, as a small
@@ -46,6 +47,20 @@ class Cell(NamedTuple):
     col: int
 
 
+#: The classes a :class:`Marked` cell may take (``static/pages.js`` clears the same ones):
+#: ``win`` the value a max pooling keeps, ``tie`` an equal value it passes over.
+MARK_CLASSES = ("win", "tie")
+
+
+class Marked(NamedTuple):
+    """A cell singled out by one of :data:`MARK_CLASSES`, on top of its other marks."""
+
+    grid: str
+    row: int
+    col: int
+    cls: str
+
+
 #: A cell's marks: its classes (with a leading space) and its badge.
 Marks = dict[tuple[int, int], tuple[str, str]]
 
@@ -59,20 +74,25 @@ class Highlight:
     spans: list[Span] = field(default_factory=list)
     current: list[Cell] = field(default_factory=list)
     active: list[str] = field(default_factory=list)
+    marked: list[Marked] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        unknown = {m.cls for m in self.marked} - set(MARK_CLASSES)
+        if unknown:  # the script would never clear them
+            raise ValueError(f"mark classes must be among {MARK_CLASSES}, got {sorted(unknown)}")
 
     def to_json(self) -> str:
         """The marks as compact JSON for the page's script (``data-marks``)."""
-        return json.dumps(
-            {
-                "t": self.t,
-                "taps": [list(tap) for tap in self.taps],
-                "spans": [list(span) for span in self.spans],
-                "current": [list(cell) for cell in self.current],
-                "active": self.active,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        data: dict[str, object] = {
+            "t": self.t,
+            "taps": [list(tap) for tap in self.taps],
+            "spans": [list(span) for span in self.spans],
+            "current": [list(cell) for cell in self.current],
+            "active": self.active,
+        }
+        if self.marked:
+            data["marked"] = [list(cell) for cell in self.marked]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def marks(self, grid: str) -> Marks:
         """The classes and badges of ``grid``'s cells that this step marks."""
@@ -88,6 +108,10 @@ class Highlight:
         for cell in self.current:
             if cell.grid == grid:
                 found[(cell.row, cell.col)] = (" cur", "")
+        for mark in self.marked:
+            if mark.grid == grid:
+                classes, badge = found.get((mark.row, mark.col), ("", ""))
+                found[(mark.row, mark.col)] = (f"{classes} {mark.cls}", badge)
         return found
 
 

@@ -58,6 +58,12 @@ ARG_LABELS: dict[str, tuple[str, ...]] = {
     "divisor_override": (N_("Divisor override"), N_("divisor override")),
 }
 
+#: What an optional argument left empty means, said under its control (and read with it).
+EMPTY_NOTES: dict[str, str] = {
+    "stride": N_("Empty: the same as the window size, torch's default."),
+    "divisor_override": N_("Empty: no override; the divisor follows count_include_pad."),
+}
+
 #: The labels of the choices of ``choice`` arguments and of the padding words.
 CHOICE_LABELS: dict[str, dict[str, str]] = {
     "padding_mode": {

@@ -62,6 +62,10 @@ URL_NAMES: dict[str, tuple[str, ...]] = {
     "divisor_override": ("div",),
 }
 
+#: An optional pair left empty takes the value of another argument, as torch does (a pool's
+#: stride is its window): the form shows that value in the empty fields.
+EMPTY_MEANS: dict[str, str] = {"stride": "kernel_size"}
+
 #: URL name of the word a ``padding``-kind argument may be instead of sizes.
 PADDING_WORD = "pad"
 #: The padding word that means "the sizes in the row and column fields".
@@ -184,6 +188,7 @@ def arg_of(url_name: str) -> str | None:
 
 
 __all__ = [
+    "EMPTY_MEANS",
     "EXPLICIT",
     "OPS",
     "PADDING_WORD",

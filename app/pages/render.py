@@ -30,11 +30,12 @@ from app.pages.labels import (
     AXIS_LABELS,
     CHOICE_LABELS,
     CONTROL_LABELS,
+    EMPTY_NOTES,
     INPUT_LABELS,
     KERNEL_LABELS,
 )
 from app.pages.page import Page
-from app.pages.params import URL_NAMES
+from app.pages.params import EMPTY_MEANS, URL_NAMES
 from app.pages.problems import CELL_CONTROLS, Problems, control_for, field_problems
 from app.pages.query import INPUT_CHOICES, PageQuery, kernel_choices, query_dict
 from convcore.spec import OPS
@@ -102,12 +103,15 @@ def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLRespon
         "control_labels": CONTROL_LABELS,
         "axis_labels": AXIS_LABELS,
         "url_names": URL_NAMES,
+        "empty_means": EMPTY_MEANS,
+        "empty_notes": EMPTY_NOTES,
         "cell_controls": CELL_CONTROLS,
     }
     vary = {"Vary": f"HX-Request, {PART}"}
     if part == "step" and setup is not None:
         context["step"] = page.step(setup, query.t, texts)
         return _render(env, "partials/step.html", context, vary)
+    context["links"] = page.links(config, setup, root, pages)
     if htmx and setup is None:
         push = "false" if problems.url_fields_rejected else config.url(base)
         answer = {**vary, "HX-Reswap": "none", "HX-Push-Url": push}

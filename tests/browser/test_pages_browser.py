@@ -187,3 +187,19 @@ def test_the_shift_add_tab_when_the_engine_has_it(page: Page, live_server):
     running = page.eval_on_selector_all("#SA-running td", "cs => cs.map(c => +c.dataset.value)")
     partial = sum(w[0, 0, 0, j] * x[0, 0:5:2, j : j + 4][:2] for j in range(3))
     np.testing.assert_allclose(np.reshape(running, out.shape[1:]), partial)
+
+
+def test_a_step_keeps_the_marks_of_a_tabs_own_tables(page: Page, live_server):
+    # the step's marks are moved on the grids only: the shift-add tab's planes mark their
+    # cell of the step themselves, and a step must not strip that mark
+    if "shift_add" not in cc.METHODS["conv2d"]:
+        pytest.skip("convcore has no shift_add method")
+    page.goto(live_server + "/?h=5&w=6&kp=sobel_x&tab=shift_add")
+    for t in (1, 2):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
+        cur = page.eval_on_selector_all(
+            "#SA-running td.cur",
+            "cs => cs.map(c => [c.parentElement.sectionRowIndex, c.cellIndex])",
+        )
+        assert cur == [[0, t]]

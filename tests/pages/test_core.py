@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import re
 import typing
 
 import httpx
@@ -272,3 +273,28 @@ async def test_every_tab_answers_every_way(client, tab, query):
     for headers in ({}, HX, STEP):
         response = await client.get(f"/conv2d?{query}&tab={tab}&t=5", headers=headers)
         assert response.status_code == 200, (headers, response.text[-500:])
+
+
+# ---- cells a step singles out (a pooling's maximum and its ties) -------------------------------
+
+
+def test_marked_cells_take_classes_the_script_clears():
+    from pathlib import Path
+
+    from app.pages.highlight import MARK_CLASSES, Cell, Highlight, Marked, Tap
+
+    marks = Highlight(
+        t=0,
+        taps=[Tap("X0", 0, 0, ""), Tap("X0", 0, 1, "")],
+        current=[Cell("Y0", 0, 0)],
+        marked=[Marked("X0", 0, 1, "win")],
+    )
+    assert marks.marks("X0") == {(0, 0): (" tap", ""), (0, 1): (" tap win", "")}
+    assert json.loads(marks.to_json())["marked"] == [["X0", 0, 1, "win"]]
+    assert "marked" not in json.loads(Highlight(t=0).to_json())  # conv2d's steps as they were
+    with pytest.raises(ValueError, match="mark classes"):
+        Highlight(t=0, marked=[Marked("X0", 0, 0, "bold")])
+    script = (Path(__file__).resolve().parents[2] / "static" / "pages.js").read_text()
+    clears = re.search(r'classList\.remove\("tap", "gap", "cur"([^)]*)\)', script)
+    assert clears is not None
+    assert set(re.findall(r'"(\w+)"', clears.group(1))) == set(MARK_CLASSES)

@@ -1,30 +1,26 @@
 """From a conv2d page query to the arrays: the input, the kernel, the bias, and the canonical URL.
 
-Presets and patterns fill the arrays; typed cells override them. Sizes may change after
-cells were typed (the form sends the shape it showed, ``xs`` / ``ks``), and the typed values
-then keep their place. The canonical URL holds only what differs from the defaults, so a
-preset's cells are never spelled out, while typed cells always are. A cell typed empty is
-reported (``bad_cells``) rather than read as zero, and a query with one never becomes a URL.
+Presets and patterns fill the arrays; typed cells override them (:mod:`app.pages.inputs`).
+The canonical URL holds only what differs from the defaults, so a preset's cells are never
+spelled out, while typed cells always are. A cell typed empty is reported (``bad_cells``)
+rather than read as zero, and a query with one never becomes a URL.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.i18n import N_
+from app.pages.address import Address, query_defaults
 from app.pages.format import number_text
+from app.pages.inputs import BadCells, CountProblems, resolve_input, typed_cells
 from app.pages.params import op_args, option_url_fields, put
 from app.pages.problems import Message
-from app.pages.query import WeightQuery
-from convcore.patterns import fit_array, flip_kernel, input_pattern, kernel_pattern
+from convcore.patterns import fit_array, flip_kernel, kernel_pattern
 from convcore.presets import kernel_presets
 from convcore.spec import OPS
 
@@ -33,13 +29,9 @@ SPEC = OPS["conv2d"]
 #: Kernel size a 'random' or 'custom' kernel starts from when the query does not say.
 DEFAULT_KERNEL = (3, 3)
 
-#: The fields the page's links change, and their place in the canonical URL (lang first,
-#: the others last), so that the fields in between are encoded once per render.
-OUTER = ("lang", "present", "tab", "tap", "t")
-
 
 @dataclass(frozen=True)
-class Conv2dConfig:
+class Conv2dConfig(Address):
     """A query resolved into arrays.
 
     ``kernel`` is ``None`` when the channel counts leave the weight's shape undefined
@@ -58,6 +50,9 @@ class Conv2dConfig:
     bad_cells: dict[str, list[int]] = field(default_factory=dict)
     count_problems: list[tuple[str, Message]] = field(default_factory=list)
 
+    #: The fields the page's links change (see :class:`~app.pages.address.Address`).
+    OUTER: ClassVar[tuple[str, ...]] = ("lang", "present", "tab", "tap", "t")
+
     @property
     def weight(self) -> NDArray[np.float64] | None:
         """The weight the convolution uses: the kernel, rotated 180° for true convolution."""
@@ -72,7 +67,7 @@ class Conv2dConfig:
     def fields(self, **changes: Any) -> dict[str, str]:
         """The canonical query: values that differ from the defaults, in a fixed order."""
         q = self.query.model_copy(update=changes)
-        defaults = _defaults(type(q))
+        defaults = query_defaults(type(q))
         out: dict[str, str] = {}
 
         def keep(*names: str) -> None:
@@ -98,57 +93,21 @@ class Conv2dConfig:
         keep("flip", "present", "tab", "tap", "t")
         return out
 
-    def url(self, base: str, **changes: Any) -> str:
-        """The canonical URL of this view, or of the view with ``changes`` applied."""
-        if changes.keys() <= set(OUTER):
-            q = self.query
-            defaults = _defaults(type(q))
-            outer: dict[str, str] = {}
-            for name in OUTER:
-                put(outer, name, changes.get(name, getattr(q, name)), getattr(defaults, name))
-            parts = [urlencode({k: v}) for k, v in outer.items()]
-            if self._middle:
-                parts.insert(1 if "lang" in outer else 0, self._middle)
-            return base + ("?" + "&".join(parts) if parts else "")
-        fields = self.fields(**changes)
-        return base + ("?" + urlencode(fields, safe=",") if fields else "")
-
-    @cached_property
-    def _middle(self) -> str:
-        """The encoded canonical fields other than the outer ones."""
-        fields = {k: v for k, v in self.fields().items() if k not in OUTER}
-        return urlencode(fields, safe=",")
-
-
-def _defaults(model: type[WeightQuery]) -> Any:
-    """The model's defaults."""
-    return model()
-
 
 def resolve(q: Any) -> Conv2dConfig:
     """Build the arrays a query describes."""
-    bad: dict[str, list[int]] = {}
-    counts: list[tuple[str, Message]] = []
-    x = _input(q, bad, counts)
+    bad: BadCells = {}
+    counts: CountProblems = []
+    x = resolve_input(q, bad, counts)
     kp, size, kernel = _kernel(q, bad, counts)
     bias = None
     if q.bias:
-        bias = _typed(q.b, None, (q.co,), "bias", bad, counts) if q.b else np.zeros(q.co)
+        bias = typed_cells(q.b, None, (q.co,), "bias", bad, counts) if q.b else np.zeros(q.co)
     return Conv2dConfig(q, x, kernel, bias, kp, size, bad, counts)
 
 
-def _input(
-    q: Any, bad: dict[str, list[int]], counts: list[tuple[str, Message]]
-) -> NDArray[np.float64]:
-    """The input (C, H, W): a pattern, or the typed cells resized to the current shape."""
-    shape = (q.ci, q.h, q.w)
-    if q.xp != "custom":
-        return input_pattern(q.xp, shape, q.seed)
-    return _typed(q.x, q.xs, shape, "input", bad, counts)
-
-
 def _kernel(
-    q: Any, bad: dict[str, list[int]], counts: list[tuple[str, Message]]
+    q: Any, bad: BadCells, counts: CountProblems
 ) -> tuple[str, tuple[int, int], NDArray[np.float64] | None]:
     """(effective preset, kernel size, kernel) for the query."""
     kp = q.kp
@@ -172,7 +131,7 @@ def _kernel(
     return (
         kp,
         size,
-        _build(q, size, lambda shape: _typed(q.k, q.ks, shape, "weight", bad, counts)),
+        _build(q, size, lambda shape: typed_cells(q.k, q.ks, shape, "weight", bad, counts)),
     )
 
 
@@ -189,37 +148,3 @@ def _build(
     if q.ci % q.groups:
         return None
     return make(weight_shape(q, size))
-
-
-def _typed(
-    values: Sequence[float | None],
-    typed_shape: Sequence[int] | None,
-    shape: tuple[int, ...],
-    control: str,
-    bad: dict[str, list[int]],
-    counts: list[tuple[str, Message]],
-) -> NDArray[np.float64]:
-    """Typed cells, read in the shape they were typed in, resized to ``shape``."""
-    source = tuple(typed_shape) if typed_shape else shape
-    if not values:
-        return np.zeros(shape)
-    empty = [i for i, v in enumerate(values) if v is None]
-    if empty:
-        bad[control] = empty
-        return np.zeros(shape)
-    if len(values) != math.prod(source) or len(source) != len(shape):
-        counts.append(
-            (
-                control,
-                Message(
-                    N_("%(count)s values for shape %(shape)s, which needs %(need)s."),
-                    {
-                        "count": len(values),
-                        "shape": "×".join(map(str, source)),
-                        "need": math.prod(source),
-                    },
-                ),
-            )
-        )
-        return np.zeros(shape)
-    return fit_array(np.asarray(values, dtype=np.float64).reshape(source), shape)
