@@ -8,7 +8,9 @@ the classes of a few hundred cells at most, where re-sending the grids or a styl
 costs the browser a style recalculation of the whole board. Grid ids follow one convention
 on every page: ``X<c>`` the input channels, ``K<o>-<i>`` the kernels, ``Y<o>`` the output
 channels; the output tables carry ``data-steps`` (the step of their first cell), from which
-the script works out which cells a step fills or empties.
+the script works out which cells a step fills or empties. A grid whose numbers change with
+the step itself (the canvas a transposed convolution stamps onto, sum by sum) has no
+``data-steps``: its step sends the cells that changed (``values``) instead.
 """
 
 from __future__ import annotations
@@ -46,6 +48,17 @@ class Cell(NamedTuple):
     col: int
 
 
+class CellValue(NamedTuple):
+    """A cell whose number the step changed: its whole class, its value exactly and as shown."""
+
+    grid: str
+    row: int
+    col: int
+    cls: str
+    value: str
+    text: str
+
+
 #: A cell's marks: its classes (with a leading space) and its badge.
 Marks = dict[tuple[int, int], tuple[str, str]]
 
@@ -59,20 +72,20 @@ class Highlight:
     spans: list[Span] = field(default_factory=list)
     current: list[Cell] = field(default_factory=list)
     active: list[str] = field(default_factory=list)
+    values: list[CellValue] = field(default_factory=list)
 
     def to_json(self) -> str:
         """The marks as compact JSON for the page's script (``data-marks``)."""
-        return json.dumps(
-            {
-                "t": self.t,
-                "taps": [list(tap) for tap in self.taps],
-                "spans": [list(span) for span in self.spans],
-                "current": [list(cell) for cell in self.current],
-                "active": self.active,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        )
+        data: dict[str, object] = {
+            "t": self.t,
+            "taps": [list(tap) for tap in self.taps],
+            "spans": [list(span) for span in self.spans],
+            "current": [list(cell) for cell in self.current],
+            "active": self.active,
+        }
+        if self.values:
+            data["values"] = [list(value) for value in self.values]
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def marks(self, grid: str) -> Marks:
         """The classes and badges of ``grid``'s cells that this step marks."""

@@ -61,6 +61,7 @@ class Templates:
     grids: str  # the board's grids (inside <section class="views">)
     arith: str  # the step's arithmetic (inside #arith), rendered for every step
     explain: str = ""  # an explanation below the board
+    intro: str = ""  # above the settings: the page's presets, links to related views
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ def conv2d_page() -> Page:
     ]
     if "shift_add" in cc.METHODS["conv2d"]:
         tabs.append(Tab("shift_add", N_("Shift-add"), "conv2d/tab_shift_add.html"))
-    tabs.append(Tab("torch", N_("PyTorch"), "conv2d/tab_torch.html"))
+    tabs.append(Tab("torch", N_("PyTorch"), "partials/tab_torch.html"))
     query = page_query(
         "conv2d",
         [tab.name for tab in tabs],

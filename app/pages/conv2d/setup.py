@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import convcore as cc
-from app.i18n import N_
+from app.pages.arrays import cell_problems
 from app.pages.conv2d.config import Conv2dConfig, resolve, weight_shape
 from app.pages.problems import Gettext, Message, Problems, place_convcore_error
 from convcore.advice import conv2d_advice
@@ -65,7 +65,7 @@ def prepare(
 ) -> tuple[Conv2dConfig, Conv2dSetup | Problems]:
     """The query's arrays, and the setup, or the problems that stop it."""
     config = resolve(query)
-    problems = _cell_problems(config)
+    problems = cell_problems(config)
     if problems:
         return config, problems
     args = config.args()
@@ -77,23 +77,6 @@ def prepare(
     except cc.ConvcoreError as err:
         return config, _refused(config, err, gettext, control_of)
     return config, Conv2dSetup(config, tracer)
-
-
-def _cell_problems(config: Conv2dConfig) -> Problems:
-    """Typed cells left empty, and typed arrays of the wrong length."""
-    problems = Problems()
-    for control, cells in config.bad_cells.items():
-        problems.cells[control] = cells
-        problems.add(
-            control,
-            Message(
-                N_("Empty cells: %(count)s. Type a number in each outlined cell."),
-                {"count": len(cells)},
-            ),
-        )
-    for control, message in config.count_problems:
-        problems.add(control, message)
-    return problems
 
 
 def _refused(
