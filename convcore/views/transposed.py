@@ -13,6 +13,7 @@ out from indices, as the step traces are, and checked against them and against t
   kernel that the stride does not divide);
 - :func:`running_canvas`: the canvas after the first ``done`` stamps, in the scatter
   method's order (one input value at a time) or the col2im method's (one input position);
+- :func:`col2im_column`: one column of the col2im method's GEMM, and where it folds;
 - :func:`canvas_regions`: which canvas rows and columns the padding crops, and which rows
   and columns ``output_padding`` adds;
 - :func:`zero_insert_window_map`: the windows of the equivalent direct convolution on the
@@ -294,6 +295,70 @@ def running_canvas(
     values = np.bincount(where, weights=contributions[keep], minlength=size).reshape(shape)
     stamps = np.bincount(where, minlength=size).astype(np.int64).reshape(shape)
     return Canvas(values.astype(np.float64, copy=False), stamps)
+
+
+@dataclass(frozen=True)
+class Col2imColumn:
+    """One column of the col2im method's GEMM (:func:`~convcore.methods.transpose_col2im.
+    transposed_columns`): what input position ``(iy, ix)`` adds to every output channel.
+
+    Attributes
+    ----------
+    column : int
+        ``l = iy·W + ix``.
+    position : (int, int)
+        ``(iy, ix)``.
+    inputs : ndarray, shape (C_in,)
+        ``x[:, iy, ix]``: the column of the input matrix the weight matrix multiplies.
+    values : ndarray, shape (C_out, kH, kW)
+        The column, row ``(o·kH + i)·kW + j`` at ``[o, i, j]``: the sum over the group's input
+        channels of ``x[c, iy, ix] · weight[c, o mod C_out/groups, i, j]``.
+    origin : (int, int)
+        ``(iy·sH, ix·sW)``: the canvas cell the fold puts ``values[:, 0, 0]`` on; ``[o, i, j]``
+        goes ``(i·dH, j·dW)`` further.
+    """
+
+    column: int
+    position: Pair
+    inputs: NDArray[np.float64]
+    values: NDArray[np.float64]
+    origin: Pair
+
+
+def col2im_column(
+    x: NDArray[np.floating], weight: NDArray[np.floating], g: ConvTranspose2dGeometry, column: int
+) -> Col2imColumn:
+    """Column ``column`` of the col2im GEMM for ``x`` ``(C_in, H, W)``, in O(C_in · stamp).
+
+    Examples
+    --------
+    >>> import convcore as cc
+    >>> g = cc.conv_transpose2d_geometry((1, 2, 1, 2), (2, 1, 1, 2), stride=2, groups=1)
+    >>> x = np.array([[[1.0, 2.0]], [[10.0, 20.0]]])
+    >>> w = np.array([[[[1.0, -1.0]]], [[[1.0, 1.0]]]])
+    >>> c = col2im_column(x, w, g, 1)
+    >>> c.position, c.inputs.tolist(), c.values.tolist(), c.origin
+    ((0, 1), [2.0, 20.0], [[[22.0, 18.0]]], (0, 2))
+    """
+    height, width = g.in_size
+    if not 0 <= column < height * width:
+        raise ConvcoreError(
+            "column must be in 0..{last}, got column={column}",
+            "column",
+            last=height * width - 1,
+            column=column,
+        )
+    iy, ix = divmod(column, width)
+    inputs = np.asarray(x[:, iy, ix], dtype=np.float64)  # (C_in,)
+    # per group: its input channels' values times their kernels, summed over the channels
+    grouped_x = inputs.reshape(g.groups, g.in_per_group)
+    grouped_w = np.asarray(weight, dtype=np.float64).reshape(
+        g.groups, g.in_per_group, g.out_per_group, *g.kernel
+    )  # (G, C_in/G, C_out/G, kH, kW)
+    values = np.einsum("gc,gcokl->gokl", grouped_x, grouped_w).reshape(
+        g.out_channels, *g.kernel
+    )  # (C_out, kH, kW)
+    return Col2imColumn(column, (iy, ix), inputs, values, (iy * g.stride[0], ix * g.stride[1]))
 
 
 def zero_insert_window_map(g: ConvTranspose2dGeometry) -> WindowMap:

@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 import convcore as cc
+from convcore.advice import conv_transpose2d_advice
 from convcore.methods.transpose_col2im import transposed_columns
 from convcore.views import (
     canvas_regions,
+    col2im_column,
     conv2d_of_transpose,
     running_canvas,
     stamp_counts,
@@ -277,3 +279,65 @@ def test_stamp_map_json_names_its_rule_and_where_the_drawn_grid_starts():
     assert data["offset"] == [1, 1]
     assert stamp_map(g).to_dict(canvas=True)["offset"] == [0, 0]
     assert (data["in_per_group"], data["out_per_group"]) == (1, 2)
+
+
+@FEW
+@given(case=valid_cases(max_channels=4, max_batch=1), data=st.data())
+def test_a_col2im_column_is_the_gemms(case, data):
+    x, w, _, _, g = _one_sample(case)
+    cols = transposed_columns(x[None], w, g)[0]  # (C_out·kH·kW, H·W)
+    column = data.draw(st.integers(0, cols.shape[1] - 1))
+    found = col2im_column(x, w, g, column)
+    assert_allclose(found.values.ravel(), cols[:, column], rtol=1e-12, atol=1e-12)
+    iy, ix = found.position
+    assert column == iy * g.in_size[1] + ix
+    assert_allclose(found.inputs, x[:, iy, ix])
+    assert found.origin == (iy * g.stride[0], ix * g.stride[1])
+    with pytest.raises(cc.ConvcoreError, match="column"):
+        col2im_column(x, w, g, cols.shape[1])
+
+
+TRANSPOSED_CONFIGS = [
+    (channels, size, kernel, s, p, op, d)
+    for channels in [(1, 1, 1), (2, 4, 2), (3, 2, 2), (4, 2, 4), (2, 3, 1)]
+    for size in [(1, 1), (2, 3)]
+    for kernel in [(1, 1), (3, 2)]
+    for s in [1, 2]
+    for p in [0, 1, 3]
+    for op in [0, 1, 2]
+    for d in [1, 2]
+]
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_transposed_advice_is_empty_exactly_when_torch_accepts(chunk):
+    for (ci, co, g), size, k, s, p, op, d in TRANSPOSED_CONFIGS[chunk::4]:
+        advice = conv_transpose2d_advice(ci, co, g, size, k, s, p, op, d)
+        ok = ci % g == 0 and co % g == 0
+        if ok:
+            try:
+                F.conv_transpose2d(
+                    torch.ones(1, ci, *size, dtype=torch.float64),
+                    torch.ones(ci, co // g, *k, dtype=torch.float64),
+                    stride=s,
+                    padding=p,
+                    output_padding=op,
+                    groups=g,
+                    dilation=d,
+                )
+            except RuntimeError:
+                ok = False
+        assert (advice == ()) == ok, ((ci, co, g), size, k, s, p, op, d, advice)
+
+
+def test_transposed_advice_suggestions_fix_the_configuration():
+    (too_big,) = conv_transpose2d_advice(1, 1, 1, 3, 3, stride=2, output_padding=(2, 0))
+    assert too_big.values["axis"] == "height"
+    fixed = (too_big.values["max"], 0)
+    assert conv_transpose2d_advice(1, 1, 1, 3, 3, stride=2, output_padding=fixed) == ()
+    (small,) = conv_transpose2d_advice(1, 1, 1, (2, 2), (1, 3), padding=(1, 1))
+    assert (small.code, small.values["axis"]) == ("output_too_small", "height")
+    fixed = (small.values["max_padding"], 1)
+    assert conv_transpose2d_advice(1, 1, 1, (2, 2), (1, 3), padding=fixed) == ()
+    codes = [a.code for a in conv_transpose2d_advice(4, 6, 4, 3, 3)]
+    assert codes == ["groups_out"]
