@@ -31,7 +31,7 @@ class Advice:
     conv_transpose2d also ``'output_padding_too_big'`` (``axis``, ``output_padding``,
     ``stride``, ``dilation``, ``max``: the largest allowed) and ``'output_too_small'``
     (``axis``, ``size``: the output length the arguments give, ``padding``,
-    ``max_padding``: the largest padding that leaves one cell, -1 when none does).
+    ``max_padding``: the largest padding that leaves one cell).
     """
 
     code: str

@@ -39,9 +39,18 @@ DEFAULT_KERNEL = (3, 3)
 WeightShape = Callable[[Any, tuple[int, int]], tuple[int, int, int, int] | None]
 
 
-def join_cells(values: NDArray[np.float64]) -> str:
+#: What a typed cell is called in messages, by its URL name.
+_CELL_NAMES = {"x": "x", "k": "w", "b": "b"}
+
+
+def cell_name(name: str, index: int) -> str:
+    """``w.flat[3]``: a typed cell's place in the array as typed (for messages)."""
+    return f"{_CELL_NAMES.get(name, name)}.flat[{index}]"
+
+
+def join_cells(values: NDArray[np.floating]) -> str:
     """Typed cells as the URL spells them: ``0,1,-2.5``."""
-    return ",".join(number_text(v) for v in values.ravel())
+    return ",".join(number_text(float(v)) for v in values.ravel())
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ class Grid:
     rows: list[Any]
 
 
-def scale(values: NDArray[np.float64]) -> float:
+def scale(values: NDArray[np.floating]) -> float:
     """The largest magnitude of a grid's values: the end of its colour scale."""
     return float(np.max(np.abs(values), initial=0.0))
 

@@ -93,6 +93,10 @@ class Page:
         The page's own controls and their URL names (the op's options come from the spec).
     cell_name : callable
         ``cell_name(url_name, index)``: a typed cell as messages name it.
+    links : callable
+        ``links(config, setup, root, pages)``: what the page's templates link to (the same
+        configuration on another page, presets), as ``links`` in their context; ``setup``
+        is None when the configuration cannot be shown. Not called for a step.
     """
 
     op: str
@@ -107,6 +111,7 @@ class Page:
     step: Callable[[Any, int, CellTexts], Any]
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cell_name: Callable[[str, int], str] = lambda _name, index: str(index)
+    links: Callable[[Any, Any, str, Mapping[str, Any]], Any] = lambda *_args: None
 
     @property
     def slots(self) -> list[str]:

@@ -108,6 +108,7 @@ def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLRespon
     if part == "step" and setup is not None:
         context["step"] = page.step(setup, query.t, texts)
         return _render(env, "partials/step.html", context, vary)
+    context["links"] = page.links(config, setup, root, pages)
     if htmx and setup is None:
         push = "false" if problems.url_fields_rejected else config.url(base)
         answer = {**vary, "HX-Reswap": "none", "HX-Push-Url": push}
