@@ -5,21 +5,22 @@ kernel matrix is Kᵀ (:func:`convcore.views.transpose_of_conv2d`: the same stri
 dilation and groups, ``output_padding`` chosen so the shape comes back), whose input is the
 conv2d's output. From here, back: the conv2d this transposes
 (:func:`convcore.views.conv2d_of_transpose`), with the input the conv2d had (``fxp``,
-``fx``). A link holds only the fields that differ from the target page's defaults.
+``fx``). A link is the target page's own canonical URL of the configuration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
 import numpy as np
+from pydantic import ValidationError
 
 import convcore as cc
 from app.i18n import N_
 from app.pages.arrays import join_cells
+from app.pages.query import query_dict
 from convcore.patterns import input_pattern, kernel_pattern
 from convcore.views import conv2d_of_transpose, transpose_of_conv2d
 
@@ -28,15 +29,18 @@ TO_TRANSPOSED_TAB = {"kmatrix": "kt", "im2col": "col2im", "torch": "torch"}
 TO_CONV2D_TAB = {"kt": "kmatrix", "col2im": "im2col", "torch": "torch"}
 
 
-def link(pages: Mapping[str, Any], root: str, op: str, fields: Mapping[str, Any]) -> str:
-    """The URL of ``op``'s page with ``fields``, leaving out those at the page's defaults."""
-    defaults = pages[op].query()
-    kept = {
-        name: _text(value)
-        for name, value in fields.items()
-        if not hasattr(defaults, name) or _text(value) != _text(getattr(defaults, name))
-    }
-    return f"{root}/{op}" + ("?" + urlencode(kept, safe=",") if kept else "")
+def link(pages: Mapping[str, Any], root: str, op: str, fields: Mapping[str, Any]) -> str | None:
+    """The canonical URL of ``op``'s page with ``fields`` (as that page writes its own), or
+    None when that page's limits refuse them (an input larger than its grids)."""
+    page = pages[op]
+    items = [(name, _text(value)) for name, value in fields.items()]
+    try:
+        query = page.query.model_validate(query_dict(items))
+    except ValidationError:
+        return None
+    config, _ = page.prepare(query, lambda text: text, lambda _name: None)
+    url: str = config.url(f"{root}/{op}")
+    return url
 
 
 def _text(value: Any) -> str:
@@ -66,16 +70,29 @@ def _sizes(stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[in
     }
 
 
+#: Why there is no link: the other page's grids are smaller than its input would be.
+TOO_BIG = N_(
+    "The other operation would take this %(h)s×%(w)s output as its input, larger than the "
+    "other page's grids."
+)
+
+
+def _sizes_of(shape: tuple[int, int, int]) -> dict[str, int]:
+    return {"h": shape[1], "w": shape[2]}
+
+
 # ---------------------------------------------------------------------------------------------
 # from the conv2d page
 
 
 @dataclass(frozen=True)
 class Conv2dLinks:
-    """What the conv2d page links to: its transpose, or why it has none."""
+    """What the conv2d page links to: its transpose, or why it has none (``why_not``, a
+    catalogue template with ``values``)."""
 
     transpose: str | None
     why_not: str = ""  # N_-marked
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def conv2d_links(config: Any, setup: Any, root: str, pages: Mapping[str, Any]) -> Conv2dLinks:
@@ -113,7 +130,10 @@ def conv2d_links(config: Any, setup: Any, root: str, pages: Mapping[str, Any]) -
     if q.xp == "custom":
         fields["fx"] = join_cells(config.x)
     fields["tab"] = TO_TRANSPOSED_TAB.get(q.tab, "scatter")
-    return Conv2dLinks(link(pages, root, "conv_transpose2d", fields))
+    url = link(pages, root, "conv_transpose2d", fields)
+    if url is None:
+        return Conv2dLinks(None, TOO_BIG, _sizes_of(adjoint.input_shape))
+    return Conv2dLinks(url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,11 +152,13 @@ class Preset:
 
 @dataclass(frozen=True)
 class TransposedLinks:
-    """What this page links to: the conv2d it transposes, and the presets."""
+    """What this page links to: the conv2d it transposes (or why not), and the presets."""
 
     forward: str | None
     exact: bool  # that conv2d gives this page's input shape back
     presets: list[Preset]
+    why_not: str = ""  # N_-marked
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 def transposed_links(
@@ -170,7 +192,24 @@ def transposed_links(
         **_sizes(adjoint.stride, adjoint.padding, adjoint.dilation),
     }
     fields["tab"] = TO_CONV2D_TAB.get(q.tab, "loop")
-    return TransposedLinks(link(pages, root, "conv2d", fields), adjoint.exact, presets)
+    url = link(pages, root, "conv2d", fields)
+    if url is None:
+        return TransposedLinks(
+            None, adjoint.exact, presets, TOO_BIG, _sizes_of(adjoint.input_shape)
+        )
+    return TransposedLinks(url, adjoint.exact, presets)
+
+
+def _start(lang: str, height: int, width: int, kernel: str) -> dict[str, Any]:
+    return {"lang": lang, "h": height, "w": width, "kp": kernel}
+
+
+def fixed(pages: Mapping[str, Any], root: str, op: str, fields: Mapping[str, Any]) -> str:
+    """The link of a preset: always within the pages' limits."""
+    url = link(pages, root, op, fields)
+    if url is None:
+        raise ValueError(f"a preset outside the {op} page's limits: {dict(fields)}")
+    return url
 
 
 def _presets(root: str, pages: Mapping[str, Any], lang: str) -> list[Preset]:
@@ -201,23 +240,18 @@ def _presets(root: str, pages: Mapping[str, Any], lang: str) -> list[Preset]:
             N_(
                 "conv2d takes a 4×4 input to 2×2 with a 3×3 kernel; Kᵀ takes those 2×2 back to 4×4."
             ),
-            link(pages, root, here, tutorial),
-            link(
-                pages,
-                root,
-                "conv2d",
-                {"lang": lang, "h": 4, "w": 4, "kp": "emboss", "tab": "kmatrix"},
-            ),
+            fixed(pages, root, here, tutorial),
+            fixed(pages, root, "conv2d", {**_start(lang, 4, 4, "emboss"), "tab": "kmatrix"}),
         ),
         Preset(
             N_("Upsample ×2"),
             N_("A 4×4 kernel, stride 2, padding 1 (the DCGAN layer), with bilinear weights."),
-            link(pages, root, here, upsample),
+            fixed(pages, root, here, upsample),
         ),
         Preset(
             N_("3×3 stride 2: the checkerboard"),
             N_("Ones through ones: each output counts the stamps that overlap on it."),
-            link(pages, root, here, ones),
+            fixed(pages, root, here, ones),
         ),
         Preset(
             N_("The gradient of a conv2d"),
@@ -225,7 +259,7 @@ def _presets(root: str, pages: Mapping[str, Any], lang: str) -> list[Preset]:
                 "The input is the gradient of the loss Σ y with respect to y (all ones); the "
                 "output is the gradient with respect to the conv2d's input."
             ),
-            link(pages, root, here, gradient),
-            link(pages, root, "conv2d", forward),
+            fixed(pages, root, here, gradient),
+            fixed(pages, root, "conv2d", forward),
         ),
     ]
