@@ -19,7 +19,7 @@
   var STEP_KEYS = { ArrowLeft: -1, ArrowRight: 1 };
   var state = {
     main: null, want: null, shown: null, filled: null, busy: false, pending: null,
-    playing: false, timer: null
+    playing: false, timer: null, marked: null
   };
   var marked = [];
   var refocus = null;
@@ -143,20 +143,23 @@
     (m.values || []).forEach(function (v) {  // [grid, row, col, class, value, text]
       var td = cellOf(v[0], v[1], v[2]);
       if (!td) { return; }
-      td.className = v[3];
+      if (td.className !== v[3]) { td.className = v[3]; }
       td.dataset.value = v[4];
       var shown = td.querySelector(".v");
-      if (shown) { shown.textContent = v[5]; }
+      if (shown && shown.textContent !== v[5]) { shown.textContent = v[5]; }
     });
-    board.querySelectorAll("td.tap, td.gap, td.cur, td[data-w]").forEach(function (td) {
+    // the cells the last step marked (the server's marks, found once per board)
+    var last = state.marked || board.querySelectorAll("td.tap, td.gap, td.cur, td[data-w]");
+    Array.prototype.forEach.call(last, function (td) {
       td.classList.remove("tap", "gap", "cur");
       td.removeAttribute("data-w");
     });
+    var now = state.marked = [];
     m.spans.forEach(function (s) {
       for (var r = s[1]; r < s[2]; r++) {
         for (var c = s[3]; c < s[4]; c++) {
           var gap = cellOf(s[0], r, c);
-          if (gap) { gap.classList.add("gap"); }
+          if (gap) { gap.classList.add("gap"); now.push(gap); }
         }
       }
     });
@@ -166,10 +169,11 @@
       td.classList.remove("gap");
       td.classList.add("tap");
       if (tap[3]) { td.setAttribute("data-w", tap[3]); }
+      now.push(td);
     });
     m.current.forEach(function (cell) {
       var td = cellOf(cell[0], cell[1], cell[2]);
-      if (td) { td.classList.add("cur"); }
+      if (td) { td.classList.add("cur"); now.push(td); }
     });
     fill(m.t);
     board.querySelectorAll("table.grid.active").forEach(function (table) {
@@ -596,6 +600,7 @@
     state.main = m;
     state.shown = m && m.dataset.t ? Number(m.dataset.t) : 0;
     state.filled = state.shown;  // the server marked the cells to come
+    state.marked = null;  // and the step's cells
     state.want = state.shown;
     stop();
     applyTabMarks();

@@ -32,7 +32,9 @@ from numpy.typing import NDArray
 
 from convcore.errors import ConvcoreError
 from convcore.geometry import Conv2dGeometry, ConvTranspose2dGeometry
+from convcore.methods.transpose_col2im import transposed_columns
 from convcore.shapes import conv_output_size
+from convcore.unfold import columns_to_image
 from convcore.views.fields import WindowMap
 
 Pair = tuple[int, int]
@@ -257,8 +259,8 @@ def running_canvas(
 
     Notes
     -----
-    Every stamp cell of the input is one entry of a ``bincount``:
-    ``C_in·H·W·C_out/groups·kH·kW`` values, vectorised.
+    The col2im method's work on the input with the later values zeroed: one GEMM into
+    columns and one fold (``kH·kW`` slice additions), and the same fold of the stamp counts.
 
     Examples
     --------
@@ -273,28 +275,27 @@ def running_canvas(
         raise ConvcoreError(
             "done must be in 0..{total}, got done={done}", "done", total=total, done=done
         )
-    (height, width), (kh, kw), (ch, cw) = g.in_size, g.kernel, g.canvas_size
-    # index grids over (C_in, H, W, C_out/groups, kH, kW)
-    ci, iy, ix, oc, i, j = np.ix_(
-        np.arange(g.in_channels),
-        np.arange(height),
-        np.arange(width),
-        np.arange(g.out_per_group),
-        np.arange(kh),
-        np.arange(kw),
-    )
-    out_channel = (ci // g.in_per_group) * g.out_per_group + oc
-    rows, cols = iy * g.stride[0] + i * g.dilation[0], ix * g.stride[1] + j * g.dilation[1]
-    flat = (out_channel * ch + rows) * cw + cols
-    step = (ci * height + iy) * width + ix if order == "scatter" else iy * width + ix
-    contributions = x[:, :, :, None, None, None] * weight[:, None, None]  # (C_in, H, W, ·, ·, ·)
-    keep = np.broadcast_to(step < done, contributions.shape)
-    where = np.broadcast_to(flat, contributions.shape)[keep]
-    size = g.out_channels * ch * cw
-    shape = (g.out_channels, ch, cw)
-    values = np.bincount(where, weights=contributions[keep], minlength=size).reshape(shape)
-    stamps = np.bincount(where, minlength=size).astype(np.int64).reshape(shape)
-    return Canvas(values.astype(np.float64, copy=False), stamps)
+    positions = g.in_size[0] * g.in_size[1]
+    channels = np.arange(g.in_channels)
+    # how many positions of each input channel have stamped: in scatter order the channels
+    # go one after the other, in col2im order all together
+    if order == "scatter":
+        ready = np.clip(done - channels * positions, 0, positions)
+    else:
+        ready = np.full(g.in_channels, done)
+    stamped = np.arange(positions) < ready[:, None]  # (C_in, H·W)
+    flat = np.asarray(x, dtype=np.float64).reshape(g.in_channels, positions)
+    kept = np.where(stamped, flat, 0.0).reshape(1, g.in_channels, *g.in_size)
+    cols = transposed_columns(kept, np.asarray(weight, dtype=np.float64), g)  # (1, C_out·k·k, L)
+    # each output channel's stamp cells count its group's input channels that have stamped
+    counts = stamped.reshape(g.groups, g.in_per_group, positions).sum(axis=1)  # (G, L)
+    per_cell = np.broadcast_to(
+        counts[:, None, None, :], (g.groups, g.out_per_group, g.kernel[0] * g.kernel[1], positions)
+    ).reshape(1, -1, positions)  # (1, C_out·kH·kW, L)
+    fold = (g.out_channels, g.canvas_size, g.kernel, g.stride, g.dilation, g.in_size)
+    values = columns_to_image(cols, *fold)[0]
+    stamps = columns_to_image(per_cell.astype(np.int64), *fold)[0]
+    return Canvas(values, stamps)
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ HX = {"HX-Request": "true"}
 STEP = {"HX-Request": "true", "X-Part": "step"}
 PAGE = "/conv_transpose2d"
 TABS = ["scatter", "zero_insert", "kt", "col2im", "torch"]
-#: the heaviest page a student can make: every grid at most 40 cells a side
-HEAVY = PAGE + "?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&sh=2&sw=2&ph=3&pw=3"
+#: the heaviest page a student can make (bench/stepper.py): grids near the 40-cell limit,
+#: each value stamping onto all four outputs
+HEAVY = PAGE + "?h=16&w=16&ci=4&co=4&xp=random&kp=random&kh=7&kw=7&sh=2&sw=2&ph=3&pw=3"
 #: strided, padded, output-padded, dilated, two groups, a bias
 TRICKY = (
     PAGE + "?h=3&w=4&ci=2&co=4&groups=2&xp=random&seed=4&kp=random&kh=3&kw=2"

@@ -18,7 +18,7 @@ import convcore as cc
 from app.pages import grids
 from app.pages.conv_transpose2d import canvas, tabs
 from app.pages.conv_transpose2d.setup import TransposedSetup
-from app.pages.grids import CellTexts, Numbers, Term, ValueCell
+from app.pages.grids import CellTexts, Numbers, Term
 from app.pages.highlight import Cell, CellValue, Highlight, Span, Tap, progress
 from convcore.trace import EquivalentConvTracer, ScatterTracer
 from convcore.trace.model import EquivalentConvStep
@@ -33,7 +33,7 @@ class Stamp:
     values: list[str]  # the input value(s), as written in sums
     origin: tuple[int, int]  # canvas cell of the stamp's top-left
     last: tuple[int, int]  # canvas cell of its bottom-right
-    planes: list[tuple[int, list[list[ValueCell]]]]  # (output channel, kH × kW)
+    planes: list[tuple[int, str]]  # (output channel, its kH × kW block as aligned lines)
 
 
 @dataclass(frozen=True)
@@ -136,13 +136,16 @@ def _stamp(
         origin[0] + cc.dilated_extent(g.kernel[0], g.dilation[0]) - 1,
         origin[1] + cc.dilated_extent(g.kernel[1], g.dilation[1]) - 1,
     )
-    top = float(np.max(np.abs(stamped), initial=0.0))
-
-    def band(_i: int, value: float) -> str:
-        return numbers.tone(value, top)
-
-    planes = [(o, grids.value_rows(stamped[o].tolist(), numbers, band)) for o in outputs]
+    planes = [(o, _aligned(stamped[o].tolist(), numbers)) for o in outputs]
     return Stamp(name, [numbers.text(v)[0] for v in values], origin, last, planes)
+
+
+def _aligned(block: list[list[float]], numbers: Numbers) -> str:
+    """A small matrix as lines of right-aligned numbers: one text, not a cell per number
+    (a step redraws it, and a table of 4 × 49 cells costs the browser a layout each time)."""
+    texts = [[numbers.cell(value)[0] for value in line] for line in block]
+    width = max((len(text) for line in texts for text in line), default=1)
+    return "\n".join(" ".join(text.rjust(width) for text in line) for line in texts)
 
 
 def _landing(

@@ -163,12 +163,12 @@ class Col2imPanel:
 
 @dataclass(frozen=True)
 class Col2imTabStep:
-    """The step's column: its place, the input column it multiplies, its values as stamps."""
+    """The step's column: its place, and the input column it multiplies (the arithmetic shows
+    its values, block by block)."""
 
     column: int
     position: tuple[int, int]
     inputs: list[ValueCell]
-    planes: list[list[list[ValueCell]]]  # (C_out, kH, kW)
     origin: tuple[int, int]
 
 
@@ -218,7 +218,6 @@ def col2im_step(found: Col2imColumn, numbers: Numbers) -> Col2imTabStep:
         found.column,
         found.position,
         grids.value_cells(found.inputs.tolist(), numbers),
-        _planes(found.values, numbers),
         found.origin,
     )
 
