@@ -84,9 +84,10 @@ def build_board(setup: TransposedSetup, texts: CellTexts, marks: Highlight) -> B
     if q.tab == "zero_insert":
         fit = (ipg * (spread_size[1] + kw) + wo, max(spread_size[0], kh, ho))
     elif setup.kind == "col2im":
-        fit = (g.in_channels * (w + opg * kw) + g.out_channels * grid_w, max(h, kh, grid_h))
+        # the arithmetic writes the stamp out below the grids: a line per kernel row, and one
+        fit = (g.in_channels * (w + opg * kw) + g.out_channels * grid_w, max(h, grid_h) + kh + 1)
     elif setup.kind == "scatter":
-        fit = (w + opg * (kw + grid_w), max(h, kh, grid_h))
+        fit = (w + opg * (kw + grid_w), max(h, grid_h) + kh + 1)
     else:
         fit = (ipg * (w + kw) + wo, max(h, kh, ho))
     return Board(
