@@ -15,8 +15,10 @@ that all pages meet the same background load; per press it records:
 - *bytes*: what the network delivered for that step (CDP ``encodedDataLength``: compressed
   body and headers of every response that finished while the step was on its way).
 
-The table gives each page's median and p90, and its median over the heaviest conv2d page's
-median in the same rounds (``× conv2d heavy``): the figure a busy machine does not move.
+``--watch`` scrolls each page's output grids into view first (by default the page is at its
+top, as it opens). The table gives each page's median and p90, and its median over the
+heaviest conv2d page's median in the same rounds (``× conv2d heavy``): the figure a busy
+machine does not move.
 ``--compare DIR`` serves another source tree (for example ``git archive <commit>`` unpacked)
 with the same interpreter and measures it in the same run, so the two can be compared on the
 same, possibly busy, machine. A tree's app must serve ``/?<query>`` and mark the step on
@@ -130,7 +132,7 @@ def serve(tree: Path) -> Iterator[str]:
 class Stepper:
     """One page in the browser, stepped by key presses: → to the last step, then ← back."""
 
-    def __init__(self, browser, url: str) -> None:
+    def __init__(self, browser, url: str, watch: bool = False) -> None:
         self.page = page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.add_init_script(PRESS_CLOCK)
         cdp = page.context.new_cdp_session(page)
@@ -145,6 +147,8 @@ class Stepper:
             page.wait_for_function("document.querySelector('#stepper').dataset.t === '0'")
             page.wait_for_timeout(500)
             self.count = int(page.eval_on_selector("#stepper", "main => main.dataset.count"))
+            if watch:  # the output grids in view, as a student watching them has them
+                page.eval_on_selector(".panel-output", "el => el.scrollIntoView()")
 
     def _finished(self, event: dict) -> None:
         self.delivered.append(int(event["encodedDataLength"]))
@@ -163,14 +167,14 @@ class Stepper:
 
 
 def measure(
-    browser, urls: dict[str, str], presses: int
+    browser, urls: dict[str, str], presses: int, watch: bool = False
 ) -> dict[str, tuple[list[float], list[int]]]:
     """(ms, bytes) of ``presses`` steps per page, after two steps to warm up.
 
     The pages are open at once and pressed in turn, round after round, so that every page
     meets the same background load and the ratios between them hold on a busy machine.
     """
-    steppers = {name: Stepper(browser, url) for name, url in urls.items()}
+    steppers = {name: Stepper(browser, url, watch) for name, url in urls.items()}
     found: dict[str, tuple[list[float], list[int]]] = {name: ([], []) for name in urls}
     for press in range(presses + 2):
         for name, stepper in steppers.items():
@@ -190,6 +194,9 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=20)
     parser.add_argument("--compare", type=Path, action="append", default=[])
     parser.add_argument("--only", default="", help="measure the pages whose name has this")
+    parser.add_argument(
+        "--watch", action="store_true", help="scroll the output grids into view first"
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"no Chromium at {CHROMIUM}: make system-deps installs it")
@@ -204,7 +211,7 @@ def main() -> None:
         for label, tree in trees:
             with serve(tree) as base:
                 urls = {name: base + q for name, q in CASES.items() if args.only in name}
-                found = measure(browser, urls, args.presses)
+                found = measure(browser, urls, args.presses, args.watch)
             reference = found.get(REFERENCE, ([], []))[0]
             for name, (times, sizes) in found.items():
                 if not times:
@@ -228,7 +235,8 @@ def main() -> None:
         browser.close()
     print(table(rows, ["tree", "page", "median ms", "p90 ms", "× conv2d heavy", "KiB per step"]))
     print()
-    print(f"{args.presses} presses per page, Chromium at {CHROMIUM}, viewport 1280×800")
+    where = ", the output grids scrolled into view" if args.watch else ""
+    print(f"{args.presses} presses per page, Chromium at {CHROMIUM}, viewport 1280×800{where}")
     print(describe_machine(1))
 
 

@@ -18,10 +18,20 @@ typed in). A page brings only what is its own, in a :class:`~app.pages.page.Page
   current cell, the grids it works on; the only thing a step sends besides its arithmetic
   and its tab's part);
 - ``board``: what stays on screen while stepping (the grids, with ids ``X<c>``, ``K<o>-<i>``,
-  ``Y<o>`` and ``data-steps`` on the grids whose cells are the steps, and the window map for
-  the links between grids);
+  ``Y<o>`` and ``data-steps`` on the grids whose cells are the steps, and the link maps for
+  the links between grids: one window map, or a list of maps each naming its rule,
+  ``window`` or ``stamp``, and the grid it reads);
 - its **tabs** (a template each, with a ``panel`` and an ``at_step`` macro) and its own
-  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation.
+  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation, an intro
+  above the settings; and ``links`` (what its templates link to: the same configuration on
+  another page, presets).
+
+What every page with a weight does the same way is in the core, to be used rather than
+copied: :mod:`app.pages.arrays` (query → input, weight, bias and the canonical URL, given the
+weight's layout), :mod:`app.pages.boards` (kernel and output grids), :mod:`app.pages.torch_tab`
+(the PyTorch tab). A step whose numbers change a grid (a canvas that fills up) puts the
+changed cells in its highlight (``values``); the script asks for a step saying the step on
+screen (``shown``), so only those travel.
 
 Adding a page (``/max_pool2d``, say):
 
@@ -35,5 +45,7 @@ Adding a page (``/max_pool2d``, say):
 
 The route, the navigation, the form's fields and bounds, the messages, the step transport,
 keyboard and play, presentation and print modes, and the links between grids come with the
-core. conv2d is built this way (:mod:`app.pages.conv2d`).
+core. conv2d is built this way (:mod:`app.pages.conv2d`), and conv_transpose2d
+(:mod:`app.pages.conv_transpose2d`: its steps run over input values on two tabs and over
+output values on the others).
 """
