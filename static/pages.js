@@ -574,11 +574,15 @@
 
   // ---- start ---------------------------------------------------------------------------------
 
-  // a grid wider than its box scrolls by itself: keep the step's cells in view
+  // a grid wider than its box scrolls by itself: keep the step's cells in view (the current
+  // output cell, or on a grid marked data-follow the step's first tap)
   function reveal() {
     document.querySelectorAll("#stepper .panel .scroll[data-wide]").forEach(function (box) {
       var table = box.querySelector("table");
-      var cell = table && table.matches(".output[data-steps]") ? currentOutput(table) : null;
+      var cell = null;
+      if (table && table.matches(".output[data-steps]")) { cell = currentOutput(table); }
+      // a grid that asks to follow the step (data-follow): its first marked cell
+      else if (table && table.hasAttribute("data-follow")) { cell = table.querySelector("td.tap"); }
       if (!cell) { return; }
       var outer = box.getBoundingClientRect();
       var inner = cell.getBoundingClientRect();

@@ -134,6 +134,41 @@ def test_stepping_the_canvas_forward_back_and_by_keys(page: Page, live_server):
         assert waiting == (reached.ravel() == 0).tolist()
 
 
+def test_playing_at_the_fastest_speed_fills_the_canvas_step_by_step(page: Page, live_server):
+    page.goto(live_server + TRICKY + "&tab=col2im")
+    page.evaluate("""() => {
+        window.__seen = [];
+        const main = document.querySelector('#stepper');
+        new MutationObserver(() => {
+            const t = +main.dataset.t;
+            if (window.__seen[window.__seen.length - 1] !== t) window.__seen.push(t);
+        }).observe(main, {attributes: true, attributeFilter: ['data-t']});
+    }""")
+    page.select_option("#speed", "0")
+    page.click("#play")
+    _wait_step(page, 11)
+    expect(page.locator("#play")).to_have_attribute("aria-pressed", "false", timeout=10_000)
+    assert page.evaluate("window.__seen") == list(range(1, 12))
+    # every step sent only the cells it changed; together they make the whole canvas
+    canvas = _canvas(12, "col2im")
+    for o in range(4):
+        np.testing.assert_allclose(_grid(page, f"Y{o}"), canvas[o], atol=1e-12)
+    assert page.eval_on_selector_all("table.canvas td.todo", "cs => cs.length") == (
+        int((_transposed(np.ones_like(X), np.ones_like(W), **{**ARGS, "padding": 0}) == 0).sum())
+    )
+
+
+def test_a_canvas_wider_than_the_phone_follows_the_stamp(page: Page, live_server):
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(live_server + TRICKY)
+    page.keyboard.press("End")
+    _wait_step(page, X.size - 1)
+    box = page.locator("#box-Y3").bounding_box()
+    tap = page.locator("#Y3 td.tap").last.bounding_box()
+    assert page.locator("#box-Y3").evaluate("b => b.scrollWidth > b.clientWidth")
+    assert box["x"] <= tap["x"] and tap["x"] + tap["width"] <= box["x"] + box["width"]
+
+
 # ---- presets ---------------------------------------------------------------------------------
 
 
