@@ -148,8 +148,10 @@
       var shown = td.querySelector(".v");
       if (shown && shown.textContent !== v[5]) { shown.textContent = v[5]; }
     });
-    // the cells the last step marked (the server's marks, found once per board)
-    var last = state.marked || board.querySelectorAll("td.tap, td.gap, td.cur, td[data-w]");
+    // the cells the last step marked (the server's marks on the grids, found once per board;
+    // a tab's own tables carry their own step's marks)
+    var last = state.marked ||
+      board.querySelectorAll(".views td.tap, .views td.gap, .views td.cur, .views td[data-w]");
     Array.prototype.forEach.call(last, function (td) {
       td.classList.remove("tap", "gap", "cur");
       td.removeAttribute("data-w");

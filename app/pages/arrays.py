@@ -1,33 +1,28 @@
-"""From a page query to its arrays (the input, the weight, the bias) and its canonical URL.
+"""From the query of a page whose op has a weight to its arrays and its canonical URL.
 
-Every page with a weight resolves its query the same way; only the weight's layout differs
-(conv2d's ``(C_out, C_in/groups, kH, kW)``, conv_transpose2d's ``(C_in, C_out/groups, kH,
-kW)``), which a page gives as a ``weight_shape`` function. Presets and patterns fill the
-arrays; typed cells override them. Sizes may change after cells were typed (the form sends
-the shape it showed, ``xs`` / ``ks``), and the typed values then keep their place. The
-canonical URL holds only what differs from the defaults, so a preset's cells are never
-spelled out, while typed cells always are. A cell typed empty is reported (``bad_cells``)
-rather than read as zero, and a query with one never becomes a URL.
+Every such page resolves its query the same way; only the weight's layout differs (conv2d's
+``(C_out, C_in/groups, kH, kW)``, conv_transpose2d's ``(C_in, C_out/groups, kH, kW)``), which
+a page gives as a ``weight_shape`` function. The input and typed cells are the core's
+(:mod:`app.pages.inputs`), and so is the way a config becomes a URL
+(:class:`app.pages.address.Address`): the canonical URL holds only what differs from the
+defaults, so a preset's cells are never spelled out, while typed cells always are.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 import numpy as np
 from numpy.typing import NDArray
 
-from app.i18n import N_
+from app.pages.address import Address, query_defaults
 from app.pages.format import number_text
+from app.pages.inputs import BadCells, CountProblems, resolve_input, typed_cells
 from app.pages.params import op_args, option_url_fields, put
-from app.pages.problems import Message, Problems
-from app.pages.query import WeightQuery
-from convcore.patterns import fit_array, input_pattern, kernel_pattern
+from app.pages.problems import Message
+from convcore.patterns import fit_array, kernel_pattern
 from convcore.presets import kernel_presets
 from convcore.spec import OpSpec
 
@@ -37,7 +32,6 @@ DEFAULT_KERNEL = (3, 3)
 #: ``weight_shape(query, (kH, kW))``: the weight's shape, or None when the channel counts
 #: leave it undefined (groups not dividing the channels the layout splits).
 WeightShape = Callable[[Any, tuple[int, int]], tuple[int, int, int, int] | None]
-
 
 #: What a typed cell is called in messages, by its URL name.
 _CELL_NAMES = {"x": "x", "k": "w", "b": "b"}
@@ -54,19 +48,17 @@ def join_cells(values: NDArray[np.floating]) -> str:
 
 
 @dataclass(frozen=True)
-class WeightConfig:
+class WeightConfig(Address):
     """A query resolved into arrays, for a page whose op has a weight.
 
     ``kernel`` is ``None`` when the channel counts leave the weight's shape undefined.
     ``bad_cells`` lists the typed cells that are empty, by control (``input``, ``weight``,
     ``bias``), and ``count_problems`` the typed arrays whose number of values does not fit
-    their shape. A page subclasses it to name its op (``spec``), the fields its links
-    change (``outer``: their place in the canonical URL, ``lang`` first and the others
-    last) and its own fields (:meth:`own_fields`).
+    their shape. A page subclasses it to name its op (``spec``), may widen ``OUTER`` (see
+    :class:`~app.pages.address.Address`) and adds its own fields (:meth:`own_fields`).
     """
 
     spec: ClassVar[OpSpec]
-    outer: ClassVar[tuple[str, ...]] = ("lang", "present", "tab", "t")
 
     # the page's query: a WeightQuery with the op's options (derived fields, so typed Any)
     query: Any
@@ -95,7 +87,7 @@ class WeightConfig:
     def fields(self, **changes: Any) -> dict[str, str]:
         """The canonical query: values that differ from the defaults, in a fixed order."""
         q = self.query.model_copy(update=changes)
-        defaults = _defaults(type(q))
+        defaults = query_defaults(type(q))
         out: dict[str, str] = {}
 
         def keep(*names: str) -> None:
@@ -119,41 +111,15 @@ class WeightConfig:
             out["bias"] = "1"
             out["b"] = join_cells(self.bias)
         out |= self.own_fields(q, defaults)
-        keep(*self.outer[1:])
+        keep(*self.OUTER[1:])
         return out
-
-    def url(self, base: str, **changes: Any) -> str:
-        """The canonical URL of this view, or of the view with ``changes`` applied."""
-        if changes.keys() <= set(self.outer):
-            q = self.query
-            defaults = _defaults(type(q))
-            outer: dict[str, str] = {}
-            for name in self.outer:
-                put(outer, name, changes.get(name, getattr(q, name)), getattr(defaults, name))
-            parts = [urlencode({k: v}) for k, v in outer.items()]
-            if self._middle:
-                parts.insert(1 if "lang" in outer else 0, self._middle)
-            return base + ("?" + "&".join(parts) if parts else "")
-        fields = self.fields(**changes)
-        return base + ("?" + urlencode(fields, safe=",") if fields else "")
-
-    @cached_property
-    def _middle(self) -> str:
-        """The encoded canonical fields other than the outer ones."""
-        fields = {k: v for k, v in self.fields().items() if k not in self.outer}
-        return urlencode(fields, safe=",")
-
-
-def _defaults(model: type[WeightQuery]) -> Any:
-    """The model's defaults."""
-    return model()
 
 
 def resolve(q: Any, config: type[WeightConfig], weight_shape: WeightShape) -> Any:
     """Build the arrays a query describes, as a ``config``."""
-    bad: dict[str, list[int]] = {}
-    counts: list[tuple[str, Message]] = []
-    x = _input(q, bad, counts)
+    bad: BadCells = {}
+    counts: CountProblems = []
+    x = resolve_input(q, bad, counts)
     kp, size, kernel = _kernel(q, weight_shape, bad, counts)
     bias = None
     if q.bias:
@@ -161,21 +127,8 @@ def resolve(q: Any, config: type[WeightConfig], weight_shape: WeightShape) -> An
     return config(q, x, kernel, bias, kp, size, bad, counts)
 
 
-def _input(
-    q: Any, bad: dict[str, list[int]], counts: list[tuple[str, Message]]
-) -> NDArray[np.float64]:
-    """The input (C, H, W): a pattern, or the typed cells resized to the current shape."""
-    shape = (q.ci, q.h, q.w)
-    if q.xp != "custom":
-        return input_pattern(q.xp, shape, q.seed)
-    return typed_cells(q.x, q.xs, shape, "input", bad, counts)
-
-
 def _kernel(
-    q: Any,
-    weight_shape: WeightShape,
-    bad: dict[str, list[int]],
-    counts: list[tuple[str, Message]],
+    q: Any, weight_shape: WeightShape, bad: BadCells, counts: CountProblems
 ) -> tuple[str, tuple[int, int], NDArray[np.float64] | None]:
     """(effective preset, kernel size, kernel) for the query."""
     kp = q.kp
@@ -208,54 +161,3 @@ def _kernel(
         size,
         build(size, lambda shape: typed_cells(q.k, q.ks, shape, "weight", bad, counts)),
     )
-
-
-def typed_cells(
-    values: Sequence[float | None],
-    typed_shape: Sequence[int] | None,
-    shape: tuple[int, ...],
-    control: str,
-    bad: dict[str, list[int]],
-    counts: list[tuple[str, Message]],
-) -> NDArray[np.float64]:
-    """Typed cells, read in the shape they were typed in, resized to ``shape``."""
-    source = tuple(typed_shape) if typed_shape else shape
-    if not values:
-        return np.zeros(shape)
-    empty = [i for i, v in enumerate(values) if v is None]
-    if empty:
-        bad[control] = empty
-        return np.zeros(shape)
-    if len(values) != math.prod(source) or len(source) != len(shape):
-        counts.append(
-            (
-                control,
-                Message(
-                    N_("%(count)s values for shape %(shape)s, which needs %(need)s."),
-                    {
-                        "count": len(values),
-                        "shape": "×".join(map(str, source)),
-                        "need": math.prod(source),
-                    },
-                ),
-            )
-        )
-        return np.zeros(shape)
-    return fit_array(np.asarray(values, dtype=np.float64).reshape(source), shape)
-
-
-def cell_problems(config: WeightConfig) -> Problems:
-    """Typed cells left empty, and typed arrays of the wrong length, in their grids."""
-    problems = Problems()
-    for control, cells in config.bad_cells.items():
-        problems.cells[control] = cells
-        problems.add(
-            control,
-            Message(
-                N_("Empty cells: %(count)s. Type a number in each outlined cell."),
-                {"count": len(cells)},
-            ),
-        )
-    for control, message in config.count_problems:
-        problems.add(control, message)
-    return problems

@@ -1,6 +1,7 @@
 """From a conv2d page query to the arrays: the input, the kernel, the bias, and the canonical URL.
 
-The work is the core's (:mod:`app.pages.arrays`); conv2d adds its weight's layout
+The work is the core's (:mod:`app.pages.arrays`, on :mod:`app.pages.inputs` and
+:mod:`app.pages.address`); conv2d adds its weight's layout
 ``(C_out, C_in/groups, kH, kW)``, true convolution (the kernel as drawn, rotated for the
 computation) and the shift-add tab's ``tap``.
 """
@@ -25,7 +26,7 @@ class Conv2dConfig(WeightConfig):
     """A conv2d query resolved into arrays (see :class:`app.pages.arrays.WeightConfig`)."""
 
     spec = SPEC
-    outer = ("lang", "present", "tab", "tap", "t")
+    OUTER = ("lang", "present", "tab", "tap", "t")
 
     @property
     def weight(self) -> NDArray[np.float64] | None:

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 import convcore as cc
-from app.pages.arrays import cell_problems
 from app.pages.conv2d.config import Conv2dConfig, resolve, weight_shape
+from app.pages.inputs import cell_problems
 from app.pages.problems import Gettext, Message, Problems, place_convcore_error
 from convcore.advice import conv2d_advice
 from convcore.formulas import conv2d_shape
@@ -65,7 +65,7 @@ def prepare(
 ) -> tuple[Conv2dConfig, Conv2dSetup | Problems]:
     """The query's arrays, and the setup, or the problems that stop it."""
     config = resolve(query)
-    problems = cell_problems(config)
+    problems = cell_problems(config.bad_cells, config.count_problems)
     if problems:
         return config, problems
     args = config.args()

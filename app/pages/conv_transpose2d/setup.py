@@ -20,8 +20,8 @@ import numpy as np
 
 import convcore as cc
 from app.i18n import N_
-from app.pages.arrays import cell_problems
 from app.pages.conv_transpose2d.config import TransposedConfig, resolve, weight_shape
+from app.pages.inputs import cell_problems
 from app.pages.problems import Gettext, Message, Problems, place_convcore_error
 from convcore.advice import conv_transpose2d_advice
 from convcore.formulas import conv_transpose2d_shape
@@ -110,7 +110,7 @@ def prepare(
 ) -> tuple[TransposedConfig, TransposedSetup | Problems]:
     """The query's arrays, and the setup, or the problems that stop it."""
     config = resolve(query)
-    problems = cell_problems(config)
+    problems = cell_problems(config.bad_cells, config.count_problems)
     if problems:
         return config, problems
     weight = config.weight
