@@ -1,10 +1,11 @@
 """What to change when a configuration is invalid, as codes a user interface can word.
 
 :func:`convcore.conv2d_geometry` says *what is wrong* in one English message. A student also
-needs *what to change*, in their language: :func:`conv2d_advice` lists every problem of a
-configuration as a code with the numbers a suggestion needs (the padding that would make the
-kernel fit, the dilation that would, …). It is empty exactly when the geometry is valid.
-:func:`pool2d_advice` does the same for a pooling.
+needs *what to change*, in their language: :func:`conv2d_advice` (and
+:func:`conv_transpose2d_advice`) lists every problem of a configuration as a code with the
+numbers a suggestion needs (the padding that would make the kernel fit, the dilation that
+would, …). It is empty exactly when the geometry is valid. :func:`pool2d_advice` does the
+same for a pooling.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 
 from convcore.geometry import Padding, resolve_padding
 from convcore.padding import widest_padding
-from convcore.params import IntOrPair, as_pair, positive_pair
+from convcore.params import IntOrPair, as_pair, nonnegative_pair, positive_pair
 from convcore.shapes import dilated_extent
 
 AXES = ("height", "width")
@@ -28,7 +29,11 @@ class Advice:
     ``'reflect_too_wide'`` / ``'circular_too_wide'`` (``axis``, ``padding``, ``size``,
     ``max_padding``) and ``'kernel_too_big'`` (``axis``, ``kernel``, ``dilation``,
     ``extent``, ``padded``, ``min_padding``: the padding per side that would fit it, and
-    ``max_dilation``: the largest dilation that fits, 0 when none does). Pooling:
+    ``max_dilation``: the largest dilation that fits, 0 when none does); for
+    conv_transpose2d also ``'output_padding_too_big'`` (``axis``, ``output_padding``,
+    ``stride``, ``dilation``, ``max``: the largest allowed) and ``'output_too_small'``
+    (``axis``, ``size``: the output length the arguments give, ``padding``,
+    ``max_padding``: the largest padding that leaves one cell). Pooling:
     ``'pool_padding_too_wide'`` (``axis``, ``padding``, ``kernel``, ``max_padding``) and
     ``'window_too_big'`` (``axis``, ``kernel``, ``dilation``, ``extent``, ``padded``, and
     what would fit: ``max_kernel``, ``max_dilation``, ``min_padding``, 0 where nothing does).
@@ -66,7 +71,83 @@ def conv2d_advice(
     """
     size, k = positive_pair(in_size, "in_size"), positive_pair(kernel, "kernel")
     s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
-    found = [
+    found = _groups_advice(in_channels, out_channels, groups)
+    if padding == "same" and s != (1, 1):
+        found.append(Advice("same_stride", {"stride": s}))
+        s = (1, 1)  # judge the rest as if the stride were fixed
+    pads = resolve_padding(padding, k, s, d, padding_mode)
+    for axis in range(2):
+        found += _axis_advice(
+            AXES[axis], size[axis], k[axis], d[axis], pads[2 * axis : 2 * axis + 2], padding_mode
+        )
+    return tuple(found)
+
+
+def conv_transpose2d_advice(
+    in_channels: int,
+    out_channels: int,
+    groups: int,
+    in_size: IntOrPair,
+    kernel: IntOrPair,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    output_padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
+) -> tuple[Advice, ...]:
+    """Every reason :func:`convcore.conv_transpose2d_geometry` would reject this configuration.
+
+    As for :func:`conv2d_advice`, sizes, strides and dilations are taken as positive and the
+    paddings as non-negative.
+
+    Examples
+    --------
+    >>> [a.code for a in conv_transpose2d_advice(1, 1, 1, (3, 3), (3, 3), stride=2)]
+    []
+    >>> advice, = conv_transpose2d_advice(1, 1, 1, 3, 3, stride=2, output_padding=(0, 2))
+    >>> advice.code, advice.values["axis"], advice.values["max"]
+    ('output_padding_too_big', 'width', 1)
+    >>> advice, = conv_transpose2d_advice(1, 1, 1, 1, 1, padding=(1, 0))
+    >>> advice.code, advice.values["size"], advice.values["max_padding"]
+    ('output_too_small', -1, 0)
+    """
+    size, k = positive_pair(in_size, "in_size"), positive_pair(kernel, "kernel")
+    s, d = positive_pair(stride, "stride"), positive_pair(dilation, "dilation")
+    p, op = nonnegative_pair(padding, "padding"), nonnegative_pair(output_padding, "output_padding")
+    found = _groups_advice(in_channels, out_channels, groups)
+    for axis in range(2):
+        if op[axis] >= max(s[axis], d[axis]):
+            found.append(
+                Advice(
+                    "output_padding_too_big",
+                    {
+                        "axis": AXES[axis],
+                        "output_padding": op[axis],
+                        "stride": s[axis],
+                        "dilation": d[axis],
+                        "max": max(s[axis], d[axis]) - 1,
+                    },
+                )
+            )
+        # (H − 1)s − 2p + d(k − 1) + output_padding + 1: what is left once p is cropped
+        covered = (size[axis] - 1) * s[axis] + d[axis] * (k[axis] - 1) + op[axis]
+        if covered - 2 * p[axis] + 1 < 1:
+            found.append(
+                Advice(
+                    "output_too_small",
+                    {
+                        "axis": AXES[axis],
+                        "size": covered - 2 * p[axis] + 1,
+                        "padding": p[axis],
+                        "max_padding": covered // 2,
+                    },
+                )
+            )
+    return tuple(found)
+
+
+def _groups_advice(in_channels: int, out_channels: int, groups: int) -> list[Advice]:
+    """Groups that do not divide a channel count, with the counts that divide both."""
+    return [
         Advice(
             code,
             {
@@ -78,15 +159,6 @@ def conv2d_advice(
         for code, channels in (("groups_in", in_channels), ("groups_out", out_channels))
         if channels % groups
     ]
-    if padding == "same" and s != (1, 1):
-        found.append(Advice("same_stride", {"stride": s}))
-        s = (1, 1)  # judge the rest as if the stride were fixed
-    pads = resolve_padding(padding, k, s, d, padding_mode)
-    for axis in range(2):
-        found += _axis_advice(
-            AXES[axis], size[axis], k[axis], d[axis], pads[2 * axis : 2 * axis + 2], padding_mode
-        )
-    return tuple(found)
 
 
 def _axis_advice(

@@ -8,15 +8,18 @@
 // - Typing: a swap of the board keeps the field being typed in (hx-preserve, set on the
 //   incoming copy of the focused field), so its caret and digits are never disturbed.
 // - Links between grids: hovering or focusing an output cell outlines the cells its window
-//   reads and the kernels that touch it; an input cell, every output it feeds. The rule is
-//   convcore's (convcore/views/fields.py), applied to the window map the page carries.
+//   reads and the kernels that touch it; an input cell, every output it feeds. The rules are
+//   convcore's (convcore/views/fields.py: a window; convcore/views/transposed.py: a stamp),
+//   applied to the maps the page carries (data-window: one map, or a list of them).
+// - A grid whose numbers change with the step (a canvas that fills up) gets the changed
+//   cells with the step's marks; the step request says which step is on screen (shown).
 // - Messages: the fields and cells a message is about are marked aria-invalid.
 (function () {
   "use strict";
   var STEP_KEYS = { ArrowLeft: -1, ArrowRight: 1 };
   var state = {
     main: null, want: null, shown: null, filled: null, busy: false, pending: null,
-    playing: false, timer: null
+    playing: false, timer: null, marked: null
   };
   var marked = [];
   var refocus = null;
@@ -51,7 +54,9 @@
   function request(n, url) {
     state.busy = true;
     var asked = main().dataset.stepUrl;
-    fetch(url || stepUrl(n), { headers: { "HX-Request": "true", "X-Part": "step" } })
+    // the step on screen, so that a page can send only the numbers that differ from it
+    var target = withParam(url || stepUrl(n), "shown", state.shown);
+    fetch(target, { headers: { "HX-Request": "true", "X-Part": "step" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("step answered " + response.status); }
         return response.text();
@@ -135,17 +140,29 @@
   function applyMarks(m) {
     var board = byId("board");
     if (!board) { return; }
-    // the grids only: a tab's own tables (shift-add's planes) carry their step's marks
-    board.querySelectorAll(".views td.tap, .views td.gap, .views td.cur, .views td.win, " +
-                           ".views td.tie, .views td[data-w]").forEach(function (td) {
+    (m.values || []).forEach(function (v) {  // [grid, row, col, class, value, text]
+      var td = cellOf(v[0], v[1], v[2]);
+      if (!td) { return; }
+      if (td.className !== v[3]) { td.className = v[3]; }
+      td.dataset.value = v[4];
+      var shown = td.querySelector(".v");
+      if (shown && shown.textContent !== v[5]) { shown.textContent = v[5]; }
+    });
+    // the cells the last step marked (the server's marks on the grids, found once per board;
+    // a tab's own tables, such as shift-add's planes, carry their own step's marks)
+    var last = state.marked ||
+      board.querySelectorAll(".views td.tap, .views td.gap, .views td.cur, .views td.win, " +
+                             ".views td.tie, .views td[data-w]");
+    Array.prototype.forEach.call(last, function (td) {
       td.classList.remove("tap", "gap", "cur", "win", "tie");  // highlight.MARK_CLASSES too
       td.removeAttribute("data-w");
     });
+    var now = state.marked = [];
     m.spans.forEach(function (s) {
       for (var r = s[1]; r < s[2]; r++) {
         for (var c = s[3]; c < s[4]; c++) {
           var gap = cellOf(s[0], r, c);
-          if (gap) { gap.classList.add("gap"); }
+          if (gap) { gap.classList.add("gap"); now.push(gap); }
         }
       }
     });
@@ -155,14 +172,15 @@
       td.classList.remove("gap");
       td.classList.add("tap");
       if (tap[3]) { td.setAttribute("data-w", tap[3]); }
+      now.push(td);
     });
     m.current.forEach(function (cell) {
       var td = cellOf(cell[0], cell[1], cell[2]);
-      if (td) { td.classList.add("cur"); }
+      if (td) { td.classList.add("cur"); now.push(td); }
     });
     (m.marked || []).forEach(function (cell) {
       var td = cellOf(cell[0], cell[1], cell[2]);
-      if (td) { td.classList.add(cell[3]); }
+      if (td) { td.classList.add(cell[3]); now.push(td); }
     });
     fill(m.t);
     board.querySelectorAll("table.grid.active").forEach(function (table) {
@@ -205,6 +223,9 @@
         });
       });
     });
+  }
+  function withParam(url, name, value) {
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + name + "=" + encodeURIComponent(value);
   }
   // a link to this view with another tab, language or mode: the same step (t comes last)
   function withStep(href, t) {
@@ -280,7 +301,7 @@
     if (cell) {
       if (event.key === "Enter" || event.key === " ") {
         event.preventDefault();
-        goTo(outputStep(cell));
+        if (cell.closest("table[data-steps]")) { goTo(outputStep(cell)); }
       } else if (/^Arrow/.test(event.key)) {
         event.preventDefault();
         moveInGrid(cell, event.key);
@@ -328,7 +349,7 @@
       if (tabPart.getAttribute("aria-disabled") !== "true") { part(tabPart.href); }
       return;
     }
-    var cell = target.closest("#stepper table.output td");
+    var cell = target.closest("#stepper table.output[data-steps] td");
     if (cell) { goTo(outputStep(cell)); }
   });
 
@@ -409,10 +430,19 @@
 
   // ---- links between the grids -------------------------------------------------------------
 
-  function windowMap() {
+  // the maps of the links between grids: each says its rule, the grid it reads (X: the
+  // input, or the padded grid its windows slide over) and the grid it writes (Y)
+  function linkMaps() {
     var m = main();
     if (!m || !m.dataset.window) { return null; }
-    if (m.parsedWindow === undefined) { m.parsedWindow = JSON.parse(m.dataset.window); }
+    if (m.parsedWindow === undefined) {
+      var parsed = JSON.parse(m.dataset.window);
+      m.parsedWindow = (Array.isArray(parsed) ? parsed : [parsed]).map(function (w) {
+        w.rule = w.rule || "window";
+        w.grid = w.grid || "X";
+        return w;
+      });
+    }
     return m.parsedWindow;
   }
   function cellOf(id, row, col) {
@@ -442,58 +472,99 @@
     }
     return found;
   }
+  // input indices along an axis whose stamp covers canvas `position` (StampMap.feeders)
+  function stampsOver(w, axis, position) {
+    var found = [];
+    for (var index = 0; index < w.in_size[axis]; index++) {
+      var offset = position - index * w.stride[axis];
+      if (offset >= 0 && offset <= w.dilation[axis] * (w.kernel[axis] - 1) &&
+          offset % w.dilation[axis] === 0) { found.push(index); }
+    }
+    return found;
+  }
+  function groupRange(w, o) {
+    var first = Math.floor(o / w.out_per_group) * w.in_per_group;
+    return [first, first + w.in_per_group];
+  }
   function showField(td) {
-    var w = windowMap();
     var o = Number(td.closest("table").dataset.channel);
     var oy = td.parentElement.sectionRowIndex;
     var ox = td.cellIndex;
-    var first = Math.floor(o / w.out_per_group) * w.in_per_group;
-    for (var c = first; c < first + w.in_per_group; c++) {
-      for (var i = 0; i < w.kernel[0]; i++) {
-        for (var j = 0; j < w.kernel[1]; j++) {
-          mark(cellOf("X" + c, oy * w.stride[0] + i * w.dilation[0],
-                      ox * w.stride[1] + j * w.dilation[1]), "rf");
+    linkMaps().forEach(function (w) {
+      var channels = groupRange(w, o);
+      for (var c = channels[0]; c < channels[1]; c++) {
+        if (w.rule === "stamp") {
+          stampsOver(w, 0, oy + w.offset[0]).forEach(function (iy) {
+            stampsOver(w, 1, ox + w.offset[1]).forEach(function (ix) {
+              mark(cellOf(w.grid + c, iy, ix), "rf");
+            });
+          });
+          continue;
+        }
+        for (var i = 0; i < w.kernel[0]; i++) {
+          for (var j = 0; j < w.kernel[1]; j++) {
+            mark(cellOf(w.grid + c, oy * w.stride[0] + i * w.dilation[0],
+                        ox * w.stride[1] + j * w.dilation[1]), "rf");
+          }
         }
       }
-    }
+    });
     document.querySelectorAll("#stepper table.kernel[data-out='" + o + "']").forEach(function (k) {
       mark(k, "rf-kernel");
     });
     mark(td, "rf-here");
   }
   function showReaders(td) {
-    var w = windowMap();
-    var c = Number(td.closest("table").dataset.channel);
+    var table = td.closest("table");
+    var prefix = table.id.replace(/[0-9].*$/, "");
+    var c = Number(table.dataset.channel);
     var r = td.parentElement.sectionRowIndex;
     var col = td.cellIndex;
-    var rows = [r];
-    var cols = [col];
-    if (!td.classList.contains("pad")) {
-      // an input cell is read where it sits and wherever the padding copies it
-      rows = [];
-      cols = [];
-      w.row_sources.forEach(function (s, i) { if (s === w.row_sources[r]) { rows.push(i); } });
-      w.col_sources.forEach(function (s, i) { if (s === w.col_sources[col]) { cols.push(i); } });
-    } else if (td.dataset.from) {
-      var note = byId("note");
-      if (note) { note.textContent = td.getAttribute("aria-label"); }
-      mark(cellOf("X" + c, w.pads[0] + w.row_sources[r], w.pads[1] + w.col_sources[col]), "src");
-    }
-    var group = Math.floor(c / w.in_per_group);
-    for (var o = group * w.out_per_group; o < (group + 1) * w.out_per_group; o++) {
-      rows.forEach(function (row) {
-        windowsOver(w, 0, row).forEach(function (oy) {
-          cols.forEach(function (cc) {
-            windowsOver(w, 1, cc).forEach(function (ox) { mark(cellOf("Y" + o, oy, ox), "rf"); });
+    linkMaps().forEach(function (w) {
+      if (w.grid !== prefix) { return; }
+      var group = Math.floor(c / w.in_per_group);
+      var outs = [group * w.out_per_group, (group + 1) * w.out_per_group];
+      if (w.rule === "stamp") {
+        for (var so = outs[0]; so < outs[1]; so++) {
+          for (var i = 0; i < w.kernel[0]; i++) {
+            for (var j = 0; j < w.kernel[1]; j++) {
+              mark(cellOf("Y" + so, r * w.stride[0] + i * w.dilation[0] - w.offset[0],
+                          col * w.stride[1] + j * w.dilation[1] - w.offset[1]), "rf");
+            }
+          }
+        }
+        return;
+      }
+      var rows = [r];
+      var cols = [col];
+      var copies = w.row_sources[r] >= 0 && w.col_sources[col] >= 0;
+      if (!td.classList.contains("pad") && copies) {
+        // an input cell is read where it sits and wherever the padding copies it
+        rows = [];
+        cols = [];
+        w.row_sources.forEach(function (s, i) { if (s === w.row_sources[r]) { rows.push(i); } });
+        w.col_sources.forEach(function (s, i) { if (s === w.col_sources[col]) { cols.push(i); } });
+      } else if (td.dataset.from) {
+        var note = byId("note");
+        if (note) { note.textContent = td.getAttribute("aria-label"); }
+        mark(cellOf(w.grid + c, w.pads[0] + w.row_sources[r], w.pads[1] + w.col_sources[col]),
+             "src");
+      }
+      for (var o = outs[0]; o < outs[1]; o++) {
+        rows.forEach(function (row) {
+          windowsOver(w, 0, row).forEach(function (oy) {
+            cols.forEach(function (cc) {
+              windowsOver(w, 1, cc).forEach(function (ox) { mark(cellOf("Y" + o, oy, ox), "rf"); });
+            });
           });
         });
-      });
-    }
+      }
+    });
     mark(td, "rf-here");
   }
   function linkCells(event) {
     var td = event.target.closest && event.target.closest("#stepper table.grid td");
-    if (!td || !windowMap()) { return; }
+    if (!td || !linkMaps()) { return; }
     unmark();
     var table = td.closest("table");
     if (table.classList.contains("output")) { showField(td); }
@@ -510,11 +581,15 @@
 
   // ---- start ---------------------------------------------------------------------------------
 
-  // a grid wider than its box scrolls by itself: keep the step's cells in view
+  // a grid wider than its box scrolls by itself: keep the step's cells in view (the current
+  // output cell, or on a grid marked data-follow the step's first tap)
   function reveal() {
     document.querySelectorAll("#stepper .panel .scroll[data-wide]").forEach(function (box) {
       var table = box.querySelector("table");
-      var cell = table && table.classList.contains("output") ? currentOutput(table) : null;
+      var cell = null;
+      if (table && table.matches(".output[data-steps]")) { cell = currentOutput(table); }
+      // a grid that asks to follow the step (data-follow): its first marked cell
+      else if (table && table.hasAttribute("data-follow")) { cell = table.querySelector("td.tap"); }
       if (!cell) { return; }
       var outer = box.getBoundingClientRect();
       var inner = cell.getBoundingClientRect();
@@ -536,6 +611,7 @@
     state.main = m;
     state.shown = m && m.dataset.t ? Number(m.dataset.t) : 0;
     state.filled = state.shown;  // the server marked the cells to come
+    state.marked = null;  // and the step's cells
     state.want = state.shown;
     stop();
     applyTabMarks();

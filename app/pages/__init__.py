@@ -18,14 +18,21 @@ typed in). A page brings only what is its own, in a :class:`~app.pages.page.Page
   current cell, the grids it works on; the only thing a step sends besides its arithmetic
   and its tab's part);
 - ``board``: what stays on screen while stepping (the grids, with ids ``X<c>``, ``K<o>-<i>``,
-  ``Y<o>`` and ``data-steps`` on the grids whose cells are the steps, and the window map for
-  the links between grids);
+  ``Y<o>`` and ``data-steps`` on the grids whose cells are the steps, and the link maps for
+  the links between grids: one window map, or a list of maps each naming its rule,
+  ``window`` or ``stamp``, and the grid it reads);
 - its **tabs** (a template each, with a ``panel`` and an ``at_step`` macro) and its own
-  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation, and
-  what goes above the settings (examples, links to related pages, from its ``links``).
+  **partials**: the grids, the arithmetic (the element ``#arith``), an explanation, an intro
+  above the settings; and ``links`` (what its templates link to: the same configuration on
+  another page, presets, examples).
 
-What every page shares lives here too: the input from a pattern or typed cells
-(:mod:`app.pages.inputs`) and the canonical URL of a view (:mod:`app.pages.address`).
+What every page shares lives here too, to be used rather than copied: the input from a
+pattern or typed cells (:mod:`app.pages.inputs`), the canonical URL of a view
+(:mod:`app.pages.address`) and, for a page with a weight, :mod:`app.pages.arrays` (query →
+input, weight, bias and the canonical URL, given the weight's layout), :mod:`app.pages.boards`
+(kernel and output grids), :mod:`app.pages.torch_tab` (the PyTorch tab). A step whose numbers
+change a grid (a canvas that fills up) puts the changed cells in its highlight (``values``);
+the script asks for a step saying the step on screen (``shown``), so only those travel.
 
 Adding a page (``/max_pool2d``, say):
 
@@ -39,6 +46,8 @@ Adding a page (``/max_pool2d``, say):
 
 The route, the navigation, the form's fields and bounds, the messages, the step transport,
 keyboard and play, presentation and print modes, and the links between grids come with the
-core. conv2d is built this way (:mod:`app.pages.conv2d`), and so are the two pools, one
-description for both (:mod:`app.pages.pool`).
+core. conv2d is built this way (:mod:`app.pages.conv2d`), and so are conv_transpose2d
+(:mod:`app.pages.conv_transpose2d`: its steps run over input values on two tabs and over
+output values on the others) and the two pools, one description for both
+(:mod:`app.pages.pool`).
 """

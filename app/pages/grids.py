@@ -31,6 +31,7 @@ class CellTexts:
     zero_padding: str
     copy_of: str
     outside: str
+    inserted_zero: str
 
     @classmethod
     def translated(cls, gettext: Callable[[str], str]) -> CellTexts:
@@ -41,7 +42,17 @@ class CellTexts:
             zero_padding=gettext("zero padding"),
             copy_of=gettext("copy of"),
             outside=gettext("past the padding (ceil_mode), %(v)s"),
+            inserted_zero=gettext("inserted zero"),
         )
+
+
+#: A matrix is shown whole up to this many entries; beyond, a band or a row around the step.
+FULL_MATRIX = 1600
+
+
+def zero_or_not(_i: int, value: float) -> str:
+    """A matrix cell's class: the zeros fade."""
+    return "zero" if value == 0 else "nz"
 
 
 class Numbers:
@@ -111,6 +122,7 @@ class OutputCell(NamedTuple):
     value: str
     text: str
     label: str
+    badge: str = ""  # what the step adds here (a stamp's cell), '' for none
 
 
 class ValueCell(NamedTuple):
@@ -286,7 +298,7 @@ def output_cells(
             cells.append(
                 tuple.__new__(
                     OutputCell,
-                    (numbers.tone(value, scale) + mark, exact, text, f"{name}[{head}{y}, {x}]"),
+                    (numbers.tone(value, scale) + mark, exact, text, f"{name}[{head}{y}, {x}]", ""),
                 )
             )
         rows.append(cells)
@@ -330,10 +342,11 @@ def value_rows(
 
 
 def terms(taps: Sequence[ConvTap], numbers: Numbers) -> list[Term]:
-    """The step's products, ``0×1``, each marked when its input is padding."""
+    """The step's products, ``0×1``, each marked when it reads no input cell (padding, or a
+    zero inserted by a transposed convolution)."""
     return [
         Term(
-            "term padterm" if tap.kind == "padding" else "term",
+            "term" if tap.kind == "input" else "term padterm",
             numbers.text(tap.value)[1],
             numbers.text(tap.weight)[1],
             f"{term(tap.value)}×{term(tap.weight)}",
@@ -353,7 +366,9 @@ def tap_rows(
     rows = []
     for number, tap in enumerate(taps, start=1):
         head = f"{tap.channel}, " if channels else ""
-        if tap.source is None:
+        if tap.kind == "inserted":
+            reads = texts.inserted_zero
+        elif tap.source is None:
             reads = texts.zero_padding
         else:
             where = head + ", ".join(map(str, tap.source))

@@ -9,7 +9,9 @@ the classes of a few hundred cells at most, where re-sending the grids or a styl
 costs the browser a style recalculation of the whole board. Grid ids follow one convention
 on every page: ``X<c>`` the input channels, ``K<o>-<i>`` the kernels, ``Y<o>`` the output
 channels; the output tables carry ``data-steps`` (the step of their first cell), from which
-the script works out which cells a step fills or empties.
+the script works out which cells a step fills or empties. A grid whose numbers change with
+the step itself (the canvas a transposed convolution stamps onto, sum by sum) has no
+``data-steps``: its step sends the cells that changed (``values``) instead.
 """
 
 from __future__ import annotations
@@ -61,6 +63,17 @@ class Marked(NamedTuple):
     cls: str
 
 
+class CellValue(NamedTuple):
+    """A cell whose number the step changed: its whole class, its value exactly and as shown."""
+
+    grid: str
+    row: int
+    col: int
+    cls: str
+    value: str
+    text: str
+
+
 #: A cell's marks: its classes (with a leading space) and its badge.
 Marks = dict[tuple[int, int], tuple[str, str]]
 
@@ -75,6 +88,7 @@ class Highlight:
     current: list[Cell] = field(default_factory=list)
     active: list[str] = field(default_factory=list)
     marked: list[Marked] = field(default_factory=list)
+    values: list[CellValue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         unknown = {m.cls for m in self.marked} - set(MARK_CLASSES)
@@ -92,6 +106,8 @@ class Highlight:
         }
         if self.marked:
             data["marked"] = [list(cell) for cell in self.marked]
+        if self.values:
+            data["values"] = [list(value) for value in self.values]
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     def marks(self, grid: str) -> Marks:

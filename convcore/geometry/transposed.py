@@ -20,6 +20,9 @@ from convcore.params import (
 )
 from convcore.shapes import conv_transpose_output_size, dilated_extent
 
+#: Per position of one axis: a kind code and a source index (see ``zero_insert_maps``).
+AxisMap = tuple[NDArray[np.intp], NDArray[np.intp]]
+
 
 @dataclass(frozen=True)
 class ConvTranspose2dGeometry:
@@ -134,6 +137,44 @@ class ConvTranspose2dGeometry:
             return self.positions, self.stamp_taps
         return self.windows, self.window_taps
 
+    # --- the equivalent direct convolution --------------------------------------------------
+
+    @property
+    def conv_pads(self) -> tuple[int, int, int, int]:
+        """``(top, bottom, left, right)`` padding of the equivalent direct convolution.
+
+        ``dilation·(k − 1) − padding`` on each side, ``output_padding`` more at the bottom
+        and right; a negative value crops the zero-inserted input instead.
+
+        >>> conv_transpose2d_geometry((1, 1, 3, 3), (1, 1, 3, 3), stride=2, padding=1,
+        ...                           output_padding=1).conv_pads
+        (1, 2, 1, 2)
+        """
+        top, left = (
+            d * (k - 1) - p
+            for d, k, p in zip(self.dilation, self.kernel, self.padding, strict=True)
+        )
+        return (top, top + self.output_padding[0], left, left + self.output_padding[1])
+
+    def zero_insert_maps(self) -> tuple[AxisMap, AxisMap]:
+        """Per axis of the zero-inserted, padded input: each position's kind and source.
+
+        The kind is ``0`` for a cell of the input, ``1`` for a zero inserted between input
+        cells (``stride − 1`` of them) and ``2`` for padding; the source is the input row
+        (column) of a kind-0 position and ``-1`` otherwise. The grid is as long as the
+        maps, ``H_out + dilation·(kH − 1)`` rows.
+
+        >>> g = conv_transpose2d_geometry((1, 1, 2, 2), (1, 1, 2, 2), stride=2)
+        >>> (kinds, sources), _ = g.zero_insert_maps()
+        >>> kinds.tolist(), sources.tolist()
+        ([2, 0, 1, 0, 2], [-1, 0, -1, 1, -1])
+        """
+        top, bottom, left, right = self.conv_pads
+        return (
+            _zero_inserted_axis(self.in_size[0], self.stride[0], top, bottom),
+            _zero_inserted_axis(self.in_size[1], self.stride[1], left, right),
+        )
+
     # --- arrays ------------------------------------------------------------------------------
 
     def crop(self, canvas: NDArray[np.floating]) -> NDArray[np.floating]:
@@ -206,6 +247,16 @@ def conv_transpose2d_geometry(
         dilation=dilation,
         batch=int(input_shape[0]),
     )
+
+
+def _zero_inserted_axis(size: int, stride: int, before: int, after: int) -> AxisMap:
+    """Per position of one padded, zero-inserted axis: its kind code and source (or −1)."""
+    spread = (size - 1) * stride + 1
+    z = np.arange(before + spread + after) - before  # position in the zero-inserted axis
+    inside = (z >= 0) & (z < spread)
+    on_input = inside & (z % stride == 0)
+    kinds = np.where(on_input, 0, np.where(inside, 1, 2))
+    return kinds, np.where(on_input, z // stride, -1)
 
 
 def _check_weight(weight_shape: Sequence[int], groups: int) -> None:

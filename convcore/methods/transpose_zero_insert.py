@@ -14,9 +14,9 @@ def spread_and_pad(x: NDArray[np.floating], g: ConvTranspose2dGeometry) -> NDArr
 
     ``output_padding`` is added at the bottom/right; a negative padding crops instead.
     """
-    (sh, sw), (ph, pw), (oph, opw) = g.stride, g.padding, g.output_padding
-    before = (g.dilation[0] * (g.kernel[0] - 1) - ph, g.dilation[1] * (g.kernel[1] - 1) - pw)
-    after = (before[0] + oph, before[1] + opw)
+    sh, sw = g.stride
+    top, bottom, left, right = g.conv_pads
+    before, after = (top, left), (bottom, right)
     height, width = g.in_size
     spread_h, spread_w = (height - 1) * sh + 1, (width - 1) * sw + 1
     # a frame big enough for the positive paddings; the negative ones are cropped after

@@ -173,18 +173,6 @@ class ScatterTracer(Tracer[ScatterStep]):
         )
 
 
-def _zero_inserted_axis(
-    size: int, stride: int, before: int, after: int
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Per position of one padded, zero-inserted axis: its kind code and source (or −1)."""
-    spread = (size - 1) * stride + 1
-    z = np.arange(before + spread + after) - before  # position in the zero-inserted axis
-    inside = (z >= 0) & (z < spread)
-    on_input = inside & (z % stride == 0)
-    kinds = np.where(on_input, 0, np.where(inside, 1, 2))
-    return kinds, np.where(on_input, z // stride, -1)
-
-
 class EquivalentConvTracer(Tracer[EquivalentConvStep]):
     """Equivalent-convolution steps of one conv_transpose2d configuration.
 
@@ -195,12 +183,7 @@ class EquivalentConvTracer(Tracer[EquivalentConvStep]):
     def __init__(self, call: PreparedConv[ConvTranspose2dGeometry]) -> None:
         g = call.geometry
         x, weight, bias = call.x, call.weight, call.bias
-        before = [d * (k - 1) - p for d, k, p in zip(g.dilation, g.kernel, g.padding, strict=True)]
-        maps = [
-            _zero_inserted_axis(size, s, b, b + op)
-            for size, s, b, op in zip(g.in_size, g.stride, before, g.output_padding, strict=True)
-        ]
-        (self._kind_y, self._src_y), (self._kind_x, self._src_x) = maps
+        (self._kind_y, self._src_y), (self._kind_x, self._src_x) = g.zero_insert_maps()
         grid = (len(self._kind_y), len(self._kind_x))
         super().__init__(_info(call, "conv", grid))
         self.call = call  # the prepared call: the computation can reuse it

@@ -12,20 +12,14 @@ from pydantic import Field
 
 import convcore as cc
 from app.i18n import N_
+from app.pages.arrays import cell_name
 from app.pages.conv2d.board import build_board
 from app.pages.conv2d.setup import prepare
 from app.pages.conv2d.step import build_step
+from app.pages.conv_transpose2d.links import conv2d_links
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.query import CHANNELS, KERNEL, WeightQuery, page_query
-
-#: What a typed cell is called in messages, by its URL name.
-_CELL_NAMES = {"x": "x", "k": "w", "b": "b"}
-
-
-def _cell_name(name: str, index: int) -> str:
-    """``w.flat[3]``: the cell's place in the array as typed."""
-    return f"{_CELL_NAMES.get(name, name)}.flat[{index}]"
 
 
 def conv2d_page() -> Page:
@@ -37,7 +31,7 @@ def conv2d_page() -> Page:
     ]
     if "shift_add" in cc.METHODS["conv2d"]:
         tabs.append(Tab("shift_add", N_("Shift-add"), "conv2d/tab_shift_add.html"))
-    tabs.append(Tab("torch", N_("PyTorch"), "conv2d/tab_torch.html"))
+    tabs.append(Tab("torch", N_("PyTorch"), "partials/tab_torch.html"))
     query = page_query(
         "conv2d",
         [tab.name for tab in tabs],
@@ -64,5 +58,6 @@ def conv2d_page() -> Page:
         board=build_board,
         step=build_step,
         controls=CONTROL_FIELDS,
-        cell_name=_cell_name,
+        cell_name=cell_name,
+        links=conv2d_links,
     )

@@ -17,24 +17,13 @@ from numpy.typing import NDArray
 
 import convcore as cc
 from app.pages import grids
+from app.pages.boards import Grid, kernel_grids, output_grids, scale
 from app.pages.conv2d.setup import Conv2dSetup
 from app.pages.conv2d.tabs import TAB_METHODS, TABS
-from app.pages.grids import CellTexts, InputCell, KernelCell, Numbers, OutputCell
+from app.pages.grids import CellTexts, InputCell, Numbers
 from app.pages.highlight import Highlight
 from convcore.formulas import AxisFormula, conv2d_shape
 from convcore.views import conv2d_window_map
-
-
-@dataclass(frozen=True)
-class Grid:
-    """One grid of the board: its id (``X0``, ``K1-0``, ``Y2``), channels and rows."""
-
-    id: str
-    channel: int  # input channel (X), output channel (K, Y)
-    index: int  # the input channel within the group (K); the channel otherwise
-    group: int
-    active: bool  # the current step works on it
-    rows: list[Any]
 
 
 @dataclass(frozen=True)
@@ -70,6 +59,10 @@ def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board
         np.float64, copy=False
     )  # (C_out, Ho, Wo)
     padded = g.pad(config.x[None])[0]  # (C_in, Hp, Wp)
+    kernel = config.kernel
+    if kernel is None:
+        raise cc.ConvcoreError("the kernel is undefined")
+    per_group = g.out_per_group
     numbers = Numbers()
     (hp, wp), (ho, wo), (kh, kw) = g.padded_size, g.out_size, g.kernel
     return Board(
@@ -77,9 +70,9 @@ def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board
         out_size=g.out_size,
         padded_size=g.padded_size,
         kernel_size=g.kernel,
-        inputs=_input_grids(g, padded, _scale(config.x), numbers, texts, marks),
-        kernels=_kernel_grids(setup, _scale(weight), numbers, marks),
-        outputs=_output_grids(g, out, _scale(out), numbers, marks),
+        inputs=_input_grids(g, padded, scale(config.x), numbers, texts, marks),
+        kernels=kernel_grids(kernel, lambda o, i: (o, i, o // per_group), numbers, marks),
+        outputs=output_grids(out, g.out_per_group, numbers, marks),
         axes=conv2d_shape((q.ci, q.h, q.w), weight.shape, **config.args()).axes,
         method=method,
         window=json.dumps(conv2d_window_map(g).to_dict(), separators=(",", ":")),
@@ -88,15 +81,10 @@ def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board
     )
 
 
-def _scale(values: NDArray[np.float64]) -> float:
-    """The largest magnitude of a grid's values: the end of its colour scale."""
-    return float(np.max(np.abs(values), initial=0.0))
-
-
 def _input_grids(
     g: cc.Conv2dGeometry,
     padded: NDArray[np.float64],
-    scale: float,
+    top: float,
     numbers: Numbers,
     texts: CellTexts,
     marks: Highlight,
@@ -113,51 +101,10 @@ def _input_grids(
             sources=sources,
             pads=(g.pads[0], g.pads[2]),
             size=g.in_size,
-            scale=scale,
+            scale=top,
             marks=marks.marks(f"X{c}"),
         )
         rows: list[list[InputCell]] = grids.input_cells(plane, numbers, texts)
         grid = f"X{c}"
         made.append(Grid(grid, c, c, c // g.in_per_group, grid in marks.active, rows))
-    return made
-
-
-def _kernel_grids(
-    setup: Conv2dSetup, scale: float, numbers: Numbers, marks: Highlight
-) -> list[Grid]:
-    """One editable grid per (output channel, input channel of its group)."""
-    kernel = setup.config.kernel
-    if kernel is None:
-        raise cc.ConvcoreError("the kernel is undefined")
-    co, cig, kh, kw = kernel.shape
-    per_group = co // setup.geometry.groups
-    several = co * cig > 1
-    made = []
-    for o, planes in enumerate(kernel.tolist()):  # planes: (C_in/groups, kH, kW)
-        for i, values in enumerate(planes):
-            rows: list[list[KernelCell]] = grids.kernel_cells(
-                values, (o * cig + i) * kh * kw, (o, i) if several else (), scale, numbers
-            )
-            grid = f"K{o}-{i}"
-            made.append(Grid(grid, o, i, o // per_group, grid in marks.active, rows))
-    return made
-
-
-def _output_grids(
-    g: cc.Conv2dGeometry,
-    out: NDArray[np.float64],
-    scale: float,
-    numbers: Numbers,
-    marks: Highlight,
-) -> list[Grid]:
-    """Output grids with every value; the step's cell marked, the ones to come hidden."""
-    several = g.out_channels > 1
-    oh, ow = g.out_size
-    made = []
-    for o, values in enumerate(out.tolist()):  # values: (Ho, Wo)
-        rows: list[list[OutputCell]] = grids.output_cells(
-            values, o * oh * ow, marks.t, (o,) if several else (), scale, numbers
-        )
-        grid = f"Y{o}"
-        made.append(Grid(grid, o, o, o // g.out_per_group, grid in marks.active, rows))
     return made

@@ -9,7 +9,6 @@ the unfolded input, the kernel matrix, the shifted planes, torch's output.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -19,11 +18,18 @@ from numpy.typing import NDArray
 
 import convcore as cc
 from app.pages import grids
-from app.pages.grids import CellTexts, MatrixRow, Numbers, TapRow, ValueCell
+from app.pages.grids import (
+    FULL_MATRIX,
+    CellTexts,
+    MatrixRow,
+    Numbers,
+    TapRow,
+    ValueCell,
+    zero_or_not,
+)
+from app.pages.torch_tab import TorchPanel, TorchStep, torch_panel
 from convcore import reference
-from convcore.codegen import pytorch_code, pytorch_script
 from convcore.trace import ConvStep
-from convcore.verify import compare
 from convcore.views import shift_add_view
 
 if TYPE_CHECKING:
@@ -38,8 +44,6 @@ TAB_METHODS = {
     "torch": "im2col",
 }
 
-#: A matrix is shown whole up to this many entries; beyond, a band around the current step.
-FULL_MATRIX = 1600
 #: Columns of the im2col matrix shown on each side of the current one when it is banded.
 BAND = 3
 
@@ -191,11 +195,6 @@ class KernelMatrixStep:
     product: str
 
 
-def _zero_or_not(_i: int, value: float) -> str:
-    """A matrix cell's class: the zeros fade."""
-    return "zero" if value == 0 else "nz"
-
-
 def _kmatrix_panel(setup: Conv2dSetup, _out: Any, numbers: Numbers) -> KernelMatrixPanel:
     g, config = setup.geometry, setup.config
     shape = (g.out_channels * g.out_size[0] * g.out_size[1], config.x.size)
@@ -213,7 +212,7 @@ def _kmatrix_panel(setup: Conv2dSetup, _out: Any, numbers: Numbers) -> KernelMat
             padding_mode=g.padding_mode,
         )
         matrix = [
-            MatrixRow("", str(i), str(i), grids.value_cells(values, numbers, _zero_or_not))
+            MatrixRow("", str(i), str(i), grids.value_cells(values, numbers, zero_or_not))
             for i, values in enumerate(full.tolist())
         ]  # values: (C_in·H·W,)
     x_flat = grids.value_cells(config.x.ravel().tolist(), numbers)
@@ -234,7 +233,7 @@ def _kmatrix_step(
         for column, value in row.entries:
             dense[column] = value
         laid = cast(list[list[list[float]]], dense.reshape(config.x.shape).tolist())  # (C, H, W)
-        planes = [grids.value_rows(plane, numbers, _zero_or_not) for plane in laid]
+        planes = [grids.value_rows(plane, numbers, zero_or_not) for plane in laid]
     return KernelMatrixStep(row.row, planes, product)
 
 
@@ -307,27 +306,6 @@ def _shift_add_step(
 # PyTorch
 
 
-@dataclass(frozen=True)
-class TorchPanel:
-    """The equivalent PyTorch call, torch's output and its distance from convcore's."""
-
-    code: str
-    script: str
-    version: str
-    out: list[list[list[ValueCell]]]  # torch's output (C_out, Ho, Wo)
-    max_diff: float  # max |Δ|; inf when the shapes differ
-    agrees: bool  # numpy.allclose(convcore's, torch's), as the API's reference block
-
-
-@dataclass(frozen=True)
-class TorchStep:
-    """Which of torch's output cells is this step's."""
-
-    out_channel: int
-    oy: int
-    ox: int
-
-
 def _torch_panel(setup: Conv2dSetup, out: NDArray[np.float64], numbers: Numbers) -> TorchPanel:
     """The same convolution through torch, and the code that computes it."""
     config = setup.config
@@ -335,39 +313,16 @@ def _torch_panel(setup: Conv2dSetup, out: NDArray[np.float64], numbers: Numbers)
     weight = config.weight
     if weight is None:
         raise cc.ConvcoreError("the kernel is undefined")
-    args = config.args()
-    params = {**args}
+    params = config.args()
     two_d = q.ci == q.co == q.groups == 1
     x = config.x[0] if two_d else config.x
     w = weight[0, 0] if two_d else weight
     theirs = reference.conv2d(x, w, config.bias, **params)
     theirs = theirs[None] if two_d else theirs  # (C_out, Ho, Wo)
-    # the API's check (numpy.allclose, max |Δ|), so page and API judge torch alike
-    verdict = compare(out, theirs, "torch.nn.functional.conv2d")
-    code = pytorch_code(
-        "conv2d",
-        params,
-        input_ndim=x.ndim,
-        kernel_shape=weight.shape,
-        has_bias=config.bias is not None,
-    )
-    tensors: dict[str, Any] = {"x": x.tolist(), "w": w.tolist()}
+    tensors: dict[str, Any] = {"x": x, "w": w}
     if config.bias is not None:
-        tensors["b"] = config.bias.tolist()
-    scale = float(np.max(np.abs(out), initial=0.0))
-
-    def band(_i: int, value: float) -> str:
-        return numbers.tone(value, scale)
-
-    max_diff = math.inf if verdict.max_abs_diff is None else verdict.max_abs_diff
-    return TorchPanel(
-        code,
-        pytorch_script(code, tensors),
-        reference.torch_version(),
-        [grids.value_rows(plane, numbers, band) for plane in theirs.tolist()],
-        max_diff,
-        verdict.allclose,
-    )
+        tensors["b"] = config.bias
+    return torch_panel("conv2d", out, theirs, params, tensors, weight.shape, numbers)
 
 
 def _torch_step(_setup: Conv2dSetup, step: ConvStep, _n: Numbers, _t: CellTexts) -> TorchStep:
