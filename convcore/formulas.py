@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from convcore.errors import ConvcoreError
-from convcore.geometry import Padding, conv2d_geometry, resolve_padding
+from convcore.geometry import (
+    Conv2dGeometry,
+    ConvTranspose2dGeometry,
+    Padding,
+    Pool2dGeometry,
+    conv2d_geometry,
+    resolve_padding,
+)
 from convcore.params import (
     IntOrPair,
     Pair,
@@ -263,6 +270,62 @@ def _pool_axis(axis: str, n: int, k: int, s: int, p: int, d: int, ceil: bool) ->
     else:
         substituted += f" = {size}"
     return AxisFormula(axis, formula, substituted, size)
+
+
+def geometry_axes(
+    g: Conv2dGeometry | ConvTranspose2dGeometry | Pool2dGeometry,
+) -> tuple[AxisFormula, ...]:
+    """Each axis's output-size formula for a geometry already validated: nothing checked again.
+
+    A page or a server holding a prepared call gets the formulas from its geometry instead of
+    asking the shape functions, which would validate the configuration a second time.
+
+    Examples
+    --------
+    >>> g = conv2d_geometry((1, 1, 5, 5), (1, 1, 3, 3), stride=2, padding=1)
+    >>> geometry_axes(g)[0].substituted
+    '⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 3'
+    >>> geometry_axes(g) == conv2d_shape((5, 5), (3, 3), stride=2, padding=1).axes
+    True
+    """
+    if isinstance(g, Conv2dGeometry):
+        return tuple(
+            _conv_axis(
+                AXES[i],
+                g.in_size[i],
+                g.kernel[i],
+                g.stride[i],
+                g.pads[2 * i],
+                g.pads[2 * i + 1],
+                g.dilation[i],
+            )
+            for i in range(2)
+        )
+    if isinstance(g, ConvTranspose2dGeometry):
+        return tuple(
+            _transpose_axis(
+                AXES[i],
+                g.in_size[i],
+                g.kernel[i],
+                g.stride[i],
+                g.padding[i],
+                g.dilation[i],
+                g.output_padding[i],
+            )
+            for i in range(2)
+        )
+    return tuple(
+        _pool_axis(
+            AXES[i],
+            g.in_size[i],
+            g.kernel[i],
+            g.stride[i],
+            g.padding[i],
+            g.dilation[i],
+            g.ceil_mode,
+        )
+        for i in range(2)
+    )
 
 
 def shape_report(op: str, **params: Any) -> ShapeReport:

@@ -122,8 +122,12 @@ class PreparedPool(Prepared[Pool2dGeometry]):
     def _out_channels(self) -> int:
         return self.x.shape[1]
 
-    def run(self, method: str) -> Any:
-        """The pooled output in the caller's layout (max_pool2d: with the indices if asked)."""
+    def run(self, method: str, *, return_indices: bool | None = None) -> Any:
+        """The pooled output in the caller's layout (max_pool2d: with the indices if asked).
+
+        ``return_indices`` overrides the call's own flag (a page shows the indices of a call
+        prepared without them).
+        """
         run = get_method(self.op, method).run
         if self.op == "avg_pool2d":
             include_pad, divisor = (
@@ -131,7 +135,9 @@ class PreparedPool(Prepared[Pool2dGeometry]):
                 self.options["divisor_override"],
             )
             return self.restore(run(self.x, self.geometry, include_pad, divisor))
-        wanted = bool(self.options.get("return_indices"))
+        wanted = bool(
+            self.options.get("return_indices") if return_indices is None else return_indices
+        )
         out, indices = run(self.x, self.geometry, wanted)  # indices only when wanted
         if wanted:
             return self.restore(out), self.restore(indices)

@@ -22,7 +22,7 @@ from app.pages.conv2d.setup import Conv2dSetup
 from app.pages.conv2d.tabs import TAB_METHODS, TABS
 from app.pages.grids import CellTexts, InputCell, Numbers
 from app.pages.highlight import Highlight
-from convcore.formulas import AxisFormula, conv2d_shape
+from convcore.formulas import AxisFormula, geometry_axes
 from convcore.views import conv2d_window_map
 
 
@@ -55,9 +55,8 @@ def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board
     method = TAB_METHODS[q.tab]
     if method not in cc.METHODS["conv2d"]:  # the tab of a method this engine lacks
         method = "im2col"
-    out = cc.conv2d(config.x, weight, config.bias, **config.args(), method=method).astype(
-        np.float64, copy=False
-    )  # (C_out, Ho, Wo)
+    # the tracer's prepared call: validated once, by setup
+    out = np.asarray(setup.tracer.call.run(method), dtype=np.float64)  # (C_out, Ho, Wo)
     padded = g.pad(config.x[None])[0]  # (C_in, Hp, Wp)
     kernel = config.kernel
     if kernel is None:
@@ -73,7 +72,7 @@ def build_board(setup: Conv2dSetup, texts: CellTexts, marks: Highlight) -> Board
         inputs=_input_grids(g, padded, scale(config.x), numbers, texts, marks),
         kernels=kernel_grids(kernel, lambda o, i: (o, i, o // per_group), numbers, marks),
         outputs=output_grids(out, g.out_per_group, numbers, marks),
-        axes=conv2d_shape((q.ci, q.h, q.w), weight.shape, **config.args()).axes,
+        axes=geometry_axes(g),
         method=method,
         window=json.dumps(conv2d_window_map(g).to_dict(), separators=(",", ":")),
         fit=(g.in_per_group * (wp + kw) + wo, max(hp, kh, ho)),

@@ -23,7 +23,7 @@ from app.pages.conv_transpose2d import canvas, tabs
 from app.pages.conv_transpose2d.setup import TransposedSetup
 from app.pages.grids import CellTexts, InputCell, Numbers
 from app.pages.highlight import Highlight
-from convcore.formulas import AxisFormula, conv_transpose2d_shape
+from convcore.formulas import AxisFormula, geometry_axes
 from convcore.methods.transpose_zero_insert import flipped_conv_weight, spread_and_pad
 from convcore.views import stamp_map, zero_insert_window_map
 
@@ -107,7 +107,7 @@ def build_board(setup: TransposedSetup, texts: CellTexts, marks: Highlight) -> B
         spread_size=spread_size,
         cropped=stamping and g.padding != (0, 0),
         added=g.output_padding != (0, 0),
-        axes=conv_transpose2d_shape((q.ci, q.h, q.w), setup.weight.shape, **config.args()).axes,
+        axes=geometry_axes(g),
         window=json.dumps(maps, separators=(",", ":")),
         fit=fit,
         tab=tabs.PANELS[q.tab](setup, out, numbers),

@@ -109,7 +109,7 @@ def conv2d_links(config: Any, setup: Any, root: str, pages: Mapping[str, Any]) -
             ),
         )
     q, weight = config.query, config.weight
-    out = cc.conv2d(config.x, weight, config.bias, **config.args())  # (C_out, Ho, Wo)
+    out = setup.tracer.call.run("im2col")  # (C_out, Ho, Wo): the page's own prepared call
     fields: dict[str, Any] = {
         "lang": q.lang,
         "h": adjoint.input_shape[1],

@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-import convcore as cc
 from app.pages import grids
 from app.pages.grids import CellTexts, Numbers
 from app.pages.highlight import Highlight
 from app.pages.pool.setup import PoolSetup
 from app.pages.pool.tabs import TAB_METHODS, TABS
-from convcore.formulas import AxisFormula, pool2d_shape
+from convcore.formulas import AxisFormula, geometry_axes
 from convcore.views.pool import CeilAxis, ceil_mode_axes, pool_window_map
 
 #: Rows of cells the step's explanation (below the arithmetic) takes in presentation mode.
@@ -66,17 +65,16 @@ def build_board(setup: PoolSetup, texts: CellTexts, marks: Highlight) -> Board:
     q = config.query
     x = config.x  # (C, H, W)
     method = TAB_METHODS[q.tab]
-    args = config.args()
     index_values: NDArray[np.int64] | None = None
+    call = setup.tracer.call  # validated once, by setup
     if setup.is_max:
-        out, index_values = cc.max_pool2d(x, **args, return_indices=True, method=method)
+        out, index_values = call.run(method, return_indices=True)
     else:
-        out = cc.avg_pool2d(x, **args, method=method)
+        out = call.run(method)
     padded = g.pad(x[None], setup.fill)[0]  # (C, Hp, Wp)
     numbers = Numbers()
     (hp, wp), (ho, wo) = g.padded_size, g.out_size
     show_indices = setup.is_max and bool(q.ri) and index_values is not None
-    shape = {k: v for k, v in args.items() if k not in ("count_include_pad", "divisor_override")}
     return Board(
         count=setup.count,
         out_size=g.out_size,
@@ -88,7 +86,7 @@ def build_board(setup: PoolSetup, texts: CellTexts, marks: Highlight) -> Board:
         indices=_output_grids(index_values, "I", "i", numbers, marks)
         if show_indices and index_values is not None
         else [],
-        axes=pool2d_shape(config.op, x.shape, **shape).axes,
+        axes=geometry_axes(g),
         ceil=ceil_mode_axes(g),
         overhang=g.padded_size
         != (g.in_size[0] + 2 * g.padding[0], g.in_size[1] + 2 * g.padding[1]),
