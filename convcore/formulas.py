@@ -40,14 +40,37 @@ from convcore.transposed import conv_transpose2d_geometry
 AXES = ("height", "width")
 
 
+def N_(text: str) -> str:  # noqa: N802 (gettext's name for "mark, don't translate")
+    """Mark ``text`` for translation: Babel extracts it, a page translates it, convcore
+    keeps it English."""
+    return text
+
+
 @dataclass(frozen=True)
 class AxisFormula:
-    """One axis: the formula in symbols, the same with the numbers in, and the size."""
+    """One axis: the formula in symbols, the same with the numbers in, and the size.
+
+    ``formula`` and ``substituted`` are arithmetic only; ``formula_note`` and ``note`` are the
+    words that go with them (English, marked for translation: a page shows them in its
+    language), and ``formula_text`` / ``substituted_text`` put the two together in English.
+    """
 
     axis: str
     formula: str
     substituted: str
     size: int
+    formula_note: str = ""
+    note: str = ""
+
+    @property
+    def formula_text(self) -> str:
+        """The formula with its note, in English."""
+        return f"{self.formula} ({self.formula_note})" if self.formula_note else self.formula
+
+    @property
+    def substituted_text(self) -> str:
+        """The formula with the numbers in and its note, in English."""
+        return f"{self.substituted} ({self.note})" if self.note else self.substituted
 
 
 @dataclass(frozen=True)
@@ -160,7 +183,7 @@ def pool2d_shape(
     >>> report = pool2d_shape("max_pool2d", (4, 4), 3, stride=2, padding=1)
     >>> report.output_shape, report.axes[0].substituted
     ((2, 2), '⌊(4 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 2')
-    >>> pool2d_shape("avg_pool2d", (5, 5), 3, 3, 1, ceil_mode=True).axes[0].substituted
+    >>> pool2d_shape("avg_pool2d", (5, 5), 3, 3, 1, ceil_mode=True).axes[0].substituted_text
     '⌈(5 + 2·1 − 1·(3 − 1) − 1) / 3⌉ + 1 − 1 = 2 (the last window would start in the padding)'
     """
 
@@ -264,12 +287,16 @@ def _pool_axis(axis: str, n: int, k: int, s: int, p: int, d: int, ceil: bool) ->
     substituted = f"{left}({n} + 2·{p} − {d}·({k} − 1) − 1) / {s}{right} + 1"
     reach = n + 2 * p - d * (k - 1) - 1
     dropped = ceil and (reach + s - 1) // s + 1 != size
-    if dropped:
-        formula += " (− 1 if the last window would start in the right padding)"
-        substituted += f" − 1 = {size} (the last window would start in the padding)"
-    else:
-        substituted += f" = {size}"
-    return AxisFormula(axis, formula, substituted, size)
+    if not dropped:
+        return AxisFormula(axis, formula, f"{substituted} = {size}", size)
+    return AxisFormula(
+        axis,
+        formula,
+        f"{substituted} − 1 = {size}",
+        size,
+        N_("− 1 if the last window would start in the right padding"),
+        N_("the last window would start in the padding"),
+    )
 
 
 def geometry_axes(

@@ -78,8 +78,8 @@ async def shape(body: Any) -> ShapeResponse:
         axes=[
             AxisFormulaOut(
                 axis=a.axis,  # type: ignore[arg-type]
-                formula=a.formula,
-                substituted=a.substituted,
+                formula=a.formula_text,
+                substituted=a.substituted_text,
                 size=a.size,
             )
             for a in report.axes

@@ -475,3 +475,13 @@ async def test_a_big_window_tab_shows_a_band_around_the_step(client):
     assert len(planes) == 49 + 3  # the taps' planes, the sum, the divisor, the result
     assert _grid(page, "W-0-0").shape == (3, 3)
     assert re.search(r"output rows 1 to 3 and columns 11 to 13", page.get_text())
+
+
+async def test_a_dropped_ceil_mode_window_is_explained_in_the_pages_language(client):
+    """The output-size formula's words come from convcore in English and are translated."""
+    url = "/avg_pool2d?h=5&w=5&kh=3&kw=3&sh=3&sw=3&ph=1&pw=1&ceil=1"
+    english = (await client.get(url)).text
+    chinese = (await client.get(url + "&lang=zh")).text
+    assert "the last window would start in the padding" in english
+    assert "the last window would start in the padding" not in chinese
+    assert "最后一个窗口会从填充中开始" in chinese
