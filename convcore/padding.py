@@ -109,11 +109,12 @@ def pad2d(
     if not any(pads):
         return x
     height, width = x.shape[-2:]
-    rows = source_map(height, top, bottom, mode)
-    cols = source_map(width, left, right, mode)
-    if mode != "zeros":
+    if mode != "zeros":  # copies (and crops, for a negative padding): gather by source maps
+        rows = source_map(height, top, bottom, mode)
+        cols = source_map(width, left, right, mode)
         return x[..., rows[:, None], cols[None, :]]
-    # zeros (or a constant such as -inf for pooling): copy the interior into a filled frame
+    # zeros (or a constant such as -inf for pooling; never negative): copy the interior into
+    # a filled frame, without the Python-built maps (a per-call cost the fast paths notice)
     out = np.full((*x.shape[:-2], top + height + bottom, left + width + right), value, x.dtype)
     out[..., top : top + height, left : left + width] = x
     return out
