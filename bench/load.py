@@ -9,8 +9,8 @@ Starts the server as ``make run`` does (``python -m app.serve``) on a free port,
    meanwhile one probe asks ``/healthz`` and another a tiny conv2d, every ``--probe-ms``;
 2. **mischief**: the same, while ``--mischief-clients`` clients loop on the costliest
    accepted request (``--mischief``, a JSON file ``{"path": ..., "body": ...}``; by default
-   the worst that ``bench/worst_case.py`` found at the default limits, an avg_pool2d by
-   ``loop`` over 65,536 windows) as fast as the server answers them;
+   the worst that ``bench/worst_case.py`` found at the default limits, a conv2d by
+   ``loop`` at the Python-step limit) as fast as the server answers them;
 3. **recovery**: the mischief stops (its clients disconnect mid-request, as a closed laptop
    would); the probes go on until both have stayed within their quiet p99 (×2, at least
    +10 ms) for a whole second: that time is "back to normal".
@@ -43,17 +43,17 @@ import numpy as np
 
 from bench.serving import MemoryWatch, Server, machine_note, start, stop
 
-#: The costliest accepted request at the default limits (bench/worst_case.py): 0.66 s of CPU.
-#: Issue 13's was a max_pool2d by loop on a 4×1×127×127 input with a 16×16 window (12 s),
-#: now refused with a 422 that names the window method.
+#: The costliest accepted request at the default limits (bench/worst_case.py): a conv2d by
+#: ``loop`` at the Python-step limit, about 0.3 s of CPU. Issue 13's was a max_pool2d by loop
+#: on a 4×1×127×127 input with a 16×16 window (12 s), now refused with a 422 that names the
+#: window method.
+_RNG = np.random.default_rng(0)
 DEFAULT_MISCHIEF: dict[str, Any] = {
-    "path": "/api/v1/avg_pool2d",
+    "path": "/api/v1/conv2d",
     "body": {
-        "input": np.random.default_rng(0).random((1, 16, 64, 64)).tolist(),
-        "kernel_size": 3,
-        "stride": 1,
-        "padding": 1,
-        "count_include_pad": False,
+        "input": _RNG.random((1, 4, 128, 128)).tolist(),
+        "weight": _RNG.random((4, 4, 7, 7)).tolist(),
+        "padding": 3,
         "method": "loop",
     },
 }
