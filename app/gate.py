@@ -47,17 +47,21 @@ MAX_RETRY_AFTER = 30
 class ServerBusyError(HTTPException):
     """503: the queue is full. The detail says what is going on and what the client can do."""
 
-    def __init__(self, running: int, queued: int, retry_after: int) -> None:
-        super().__init__(
-            status_code=503,
-            detail=(
+    def __init__(self, running: int, queued: int, retry_after: int, pages: bool = False) -> None:
+        if pages:
+            detail = (
+                f"the server is busy: {running} page(s) being drawn and {queued} waiting, the "
+                f"most it takes at once (max_page_renders, max_page_queue); try again in "
+                f"{retry_after} s."
+            )
+        else:
+            detail = (
                 f"the server is busy: {running} large computation(s) running and {queued} "
                 f"waiting, the most it takes at once (max_running, max_queued); try again "
                 f"in {retry_after} s, or send a smaller request: small ones (up to "
                 "inline_work multiply-adds) are answered at once, without this queue."
-            ),
-            headers={"Retry-After": str(retry_after)},
-        )
+            )
+        super().__init__(status_code=503, detail=detail, headers={"Retry-After": str(retry_after)})
 
 
 class ClientGoneError(HTTPException):
@@ -74,11 +78,13 @@ class ClientGoneError(HTTPException):
 class WorkGate:
     """At most ``max_running`` jobs in worker threads, ``max_queued`` waiting, FIFO.
 
-    One per app (``app.state.gate``), shared by every request the process serves.
+    One per app (``app.state.gate``) for the API's work, shared by every request the process
+    serves, and one per lane of pages (``app.state.page_gates``, ``pages=True``: their 503
+    names the page settings).
     """
 
-    def __init__(self, max_running: int, max_queued: int) -> None:
-        self.max_running, self.max_queued = max_running, max_queued
+    def __init__(self, max_running: int, max_queued: int, pages: bool = False) -> None:
+        self.max_running, self.max_queued, self.pages = max_running, max_queued, pages
         self.running = 0
         self._waiting: deque[anyio.Event] = deque()
         self._limiter: anyio.CapacityLimiter | None = None  # made in the loop, on first use
@@ -117,7 +123,7 @@ class WorkGate:
             self.running += 1
             return
         if len(self._waiting) >= self.max_queued:
-            raise ServerBusyError(self.running, self.queued, self.retry_after())
+            raise ServerBusyError(self.running, self.queued, self.retry_after(), self.pages)
         turn = anyio.Event()
         self._waiting.append(turn)
         try:

@@ -39,6 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.gate = WorkGate(settings.max_running, settings.max_queued)
+    # pages in gates of their own, one for steps (a few ms each) and one for whole boards (up
+    # to ~70 ms): a class's steps never queue behind boards or the API's heavy work
+    app.state.page_gates = {
+        lane: WorkGate(settings.max_page_renders, settings.max_page_queue, pages=True)
+        for lane in ("step", "board")
+    }
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,

@@ -92,6 +92,18 @@ class Settings(BaseSettings):
         description="Large computations waiting for a slot per process; past that a request "
         "gets a 503 with Retry-After at once.",
     )
+    max_page_renders: int = Field(
+        default=1,
+        ge=1,
+        description="Page renders at once per process and lane (steps; whole pages and boards), "
+        "each in a worker thread, apart from the API's computations; others wait their turn.",
+    )
+    max_page_queue: int = Field(
+        default=64,
+        ge=0,
+        description="Page renders waiting per process and lane; past that a page gets a 503 "
+        "with Retry-After at once. A step takes a few ms, a board up to about 70 ms.",
+    )
     offload_body_bytes: int = Field(
         default=65_536,
         ge=0,

@@ -59,16 +59,23 @@ DEFAULT_MISCHIEF: dict[str, Any] = {
 }
 TINY_CONV = {"input": [[0, 1, 2], [3, 4, 5], [6, 7, 8]], "weight": [[0, 1], [2, 3]]}
 HTMX = {"HX-Request": "true"}
+STEP = {**HTMX, "X-Part": "step"}
+JSON = {"Content-Type": "application/json"}
 
-#: A class at work: (method, path, headers, body), picked in turn by each student.
+#: A class at work: (method, path, headers, body), picked in turn by each student. Steps are
+#: asked for as the pages' script does (``X-Part: step``); a new configuration, a tab or an
+#: edited kernel brings a whole board, as htmx asks for it.
 CLASS_TRAFFIC: list[tuple[str, str, dict[str, str], Any]] = [
     ("GET", "/", {}, None),
-    ("GET", "/?t=1", HTMX, None),
-    ("GET", "/?t=2", HTMX, None),
+    ("GET", "/?t=1", STEP, None),
+    ("GET", "/?t=2", STEP, None),
     ("GET", "/?h=7&w=7&kp=sobel_x&sh=2&sw=2&ph=1&pw=1&t=5", HTMX, None),
+    ("GET", "/?h=7&w=7&kp=sobel_x&sh=2&sw=2&ph=1&pw=1&t=6", STEP, None),
     ("GET", "/?h=7&w=7&kp=sobel_x&sh=2&sw=2&ph=1&pw=1&t=6&tab=im2col", HTMX, None),
-    ("GET", "/?h=16&w=16&kh=7&kw=7&kp=random&t=40", HTMX, None),
+    ("GET", "/?h=16&w=16&kh=7&kw=7&kp=random&t=40", STEP, None),
     ("GET", "/?h=5&w=5&kp=custom&kh=3&kw=3&k=-1,0,1,-2,2.5,2,-1,0,1&t=3", HTMX, None),
+    ("GET", "/max_pool2d?h=4&w=4&kh=3&kw=3&ph=1&pw=1&t=2", STEP, None),
+    ("GET", "/conv_transpose2d?t=3", STEP, None),
     ("GET", "/static/app.css", {}, None),
     ("POST", "/api/v1/conv2d", {}, TINY_CONV),
     ("POST", "/api/v1/conv2d/trace", {}, {**TINY_CONV, "count": 4}),
@@ -160,7 +167,7 @@ class Mischief:
 
     port: int
     path: str
-    body: bytes
+    body: bytes | None  # None: a GET of a page's board, as htmx asks for it
     clients: int
     statuses: Counter[int | str] = field(default_factory=Counter)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -176,10 +183,10 @@ class Mischief:
             self._threads.append(thread)
 
     def _loop(self, conn: http.client.HTTPConnection) -> None:
-        headers = {"Content-Type": "application/json"}
+        method, headers = ("GET", HTMX) if self.body is None else ("POST", JSON)
         while not self._stop.is_set():
             try:
-                conn.request("POST", self.path, self.body, headers)
+                conn.request(method, self.path, self.body, headers)
                 response = conn.getresponse()
                 response.read()
                 self.statuses[response.status] += 1
@@ -246,9 +253,11 @@ def recovery(server: Server, quiet: dict[str, WrkResult], limit: float = 30) -> 
     return float("inf")
 
 
-def mischief_request(path: Path | None) -> tuple[str, bytes]:
+def mischief_request(path: Path | None) -> tuple[str, bytes | None]:
+    """The path and body of ``--mischief``; without a body it is a page, asked for by htmx."""
     spec = json.loads(path.read_text()) if path else DEFAULT_MISCHIEF
-    return spec["path"], json.dumps(spec["body"]).encode()
+    body = spec.get("body")
+    return spec["path"], None if body is None else json.dumps(body).encode()
 
 
 def main() -> None:
@@ -257,7 +266,9 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=30, help="class connections")
     parser.add_argument("--think-ms", type=int, default=500, help="mean pause per student")
     parser.add_argument("--probe-ms", type=int, default=50, help="pause between probes")
-    parser.add_argument("--mischief", type=Path, help='JSON {"path": ..., "body": ...}')
+    parser.add_argument(
+        "--mischief", type=Path, help='JSON {"path": ..., "body": ...}; without "body", a page GET'
+    )
     parser.add_argument("--mischief-clients", type=int, default=1)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -301,10 +312,11 @@ def report(
 ) -> None:
     """Print the Markdown tables."""
     idle, t0, t1, t2, t3 = times
+    verb = "GET" if mischief.body is None else "POST"
     print(
         f"\n{args.students} students (pause {args.think_ms} ms on average), probes every "
         f"{args.probe_ms} ms, {args.seconds:.0f} s per phase; mischief: "
-        f"{args.mischief_clients} client(s) looping on POST {path}\n"
+        f"{args.mischief_clients} client(s) looping on {verb} {path}\n"
     )
     print("| traffic | phase | requests/s | p50 (ms) | p99 (ms) | not 2xx |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
