@@ -9,7 +9,6 @@ the unfolded input, the kernel matrix, the shifted planes, torch's output.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,6 +26,7 @@ from app.pages.grids import (
     ValueCell,
     zero_or_not,
 )
+from app.pages.tab_views import TabViews, no_panel
 from app.pages.torch_tab import TorchPanel, TorchStep, torch_panel
 from convcore import reference
 from convcore.trace import ConvStep
@@ -333,22 +333,10 @@ def _torch_step(_setup: Conv2dSetup, step: ConvStep, _n: Numbers, _t: CellTexts)
 # ---------------------------------------------------------------------------------------------
 
 
-def _nothing(*_args: Any) -> None:
-    """A tab without a panel view of its own."""
-
-
-@dataclass(frozen=True)
-class TabViews:
-    """How one tab's views are built."""
-
-    panel: Callable[..., Any]
-    step: Callable[..., Any]
-
-
 TABS: dict[str, TabViews] = {
-    "loop": TabViews(_nothing, _loop_step),
+    "loop": TabViews(no_panel, _loop_step),
     "im2col": TabViews(_im2col_panel, _im2col_step),
     "kmatrix": TabViews(_kmatrix_panel, _kmatrix_step),
-    "shift_add": TabViews(_nothing, _shift_add_step),
+    "shift_add": TabViews(no_panel, _shift_add_step),
     "torch": TabViews(_torch_panel, _torch_step),
 }

@@ -8,7 +8,6 @@ taps, the shifted planes, the divisors) or from torch (the PyTorch tab).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -17,6 +16,7 @@ from numpy.typing import NDArray
 
 from app.pages import grids
 from app.pages.grids import CellTexts, Numbers, ValueCell
+from app.pages.tab_views import TabViews, no_panel
 from convcore import reference
 from convcore.codegen import pytorch_code, pytorch_script
 from convcore.trace import AvgPoolStep, MaxPoolStep
@@ -265,20 +265,8 @@ def _torch_step(_setup: PoolSetup, step: PoolStep, _n: Numbers, _t: CellTexts) -
 # ---------------------------------------------------------------------------------------------
 
 
-def _nothing(*_args: Any) -> None:
-    """A tab without a panel view of its own."""
-
-
-@dataclass(frozen=True)
-class TabViews:
-    """How one tab's views are built."""
-
-    panel: Callable[..., Any]
-    step: Callable[..., Any]
-
-
 TABS: dict[str, TabViews] = {
-    "loop": TabViews(_nothing, _loop_step),
+    "loop": TabViews(no_panel, _loop_step),
     "window": TabViews(_window_panel, _window_step),
     "torch": TabViews(_torch_panel, _torch_step),
 }
