@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from app.i18n import template_environments
 from app.pages import format as fmt
+from app.routers.exports import install_exports
 from app.pages.page import Page
 from app.pages.registry import HOME, build_pages
 from app.pages.render import serve
@@ -61,6 +62,7 @@ def install_pages(app: FastAPI) -> None:
         "/", _handler(app.state.pages[HOME]), methods=["GET"], response_class=HTMLResponse
     )
     app.include_router(router)
+    install_exports(app)
 
 
 def _handler(page: Page) -> Callable[[Request], HTMLResponse]:

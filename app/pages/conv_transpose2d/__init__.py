@@ -18,6 +18,7 @@ from app.pages.conv_transpose2d.config import FIELDS
 from app.pages.conv_transpose2d.links import transposed_links
 from app.pages.conv_transpose2d.setup import prepare
 from app.pages.conv_transpose2d.step import build_step
+from app.pages.conv_transpose2d.figure import FIGURE
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.query import WeightQuery, page_query
@@ -58,4 +59,5 @@ def conv_transpose2d_page() -> Page:
         controls=CONTROL_FIELDS,
         cell_name=cell_name,
         links=transposed_links,
+        figure=FIGURE,
     )

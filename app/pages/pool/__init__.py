@@ -17,6 +17,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.i18n import N_
+from app.pages.pool.figure import FIGURE
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.pool.board import build_board
@@ -83,6 +84,7 @@ def pool_page(op: str) -> Page:
         controls=CONTROL_FIELDS,
         cell_name=_cell_name,
         links=pool_links,
+        figure=FIGURE,
     )
 
 

@@ -1,0 +1,122 @@
+"""A figure of one configuration, frame by frame: the grids, the titles, a legend, and two
+lines on top (what the figure computes, and what the current step does, in numbers).
+
+:meth:`Drawing.show` moves the figure to a step and redraws only the cells whose look
+changed (and the step's line), returning the box that changed: a GIF frame is that box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+
+from app.figures import fonts
+from app.figures.layout import HEADER, MARGIN, TITLE_FONT, Layout
+from app.figures.scene import Key, Scene
+from app.figures.style import INK, MUTED, RULE, WHITE
+from app.figures.tiles import Look, Tiles
+from app.pages.highlight import Highlight
+
+Box = tuple[int, int, int, int]  # left, top, right, bottom (exclusive)
+
+HEAD_FONT = 18
+LINE_FONT = 17
+MIN_FONT = 11
+LEGEND_SWATCH = 22
+
+
+@dataclass(frozen=True)
+class FigureTexts:
+    """The words of a figure, in its language: the first line, group titles, legend."""
+
+    heading: str
+    titles: list[str]
+    legend: list[tuple[Look, str]]
+
+
+def fitted(text: str, size: int, width: float) -> tuple[str, int]:
+    """``text`` at the largest size down from ``size`` (to :data:`MIN_FONT`) that fits
+    ``width``, shortened with “…” when even that does not."""
+    while size > MIN_FONT and fonts.text_width(text, size) > width:
+        size -= 1
+    if fonts.text_width(text, size) <= width:
+        return text, size
+    while len(text) > 1 and fonts.text_width(text + "…", size) > width:
+        text = text[:-1]
+    return text + "…", size
+
+
+class Drawing:
+    """The figure of a scene with its layout, drawn once, then step by step."""
+
+    def __init__(self, scene: Scene, layout: Layout, texts: FigureTexts) -> None:
+        self.scene, self.layout = scene, layout
+        self.image = Image.new("RGB", (layout.width, layout.height), WHITE)
+        self.tiles = Tiles(layout.cell)
+        self._drawn: dict[Key, Look] = {}
+        self._draw_static(texts)
+
+    def _draw_static(self, texts: FigureTexts) -> None:
+        draw = ImageDraw.Draw(self.image)
+        lay = self.layout
+        room = lay.width - 2 * MARGIN
+        heading, size = fitted(texts.heading, HEAD_FONT, room)
+        draw.text((MARGIN, MARGIN), heading, fill=INK, font=fonts.font(size))
+        rule_y = MARGIN + HEADER - 8
+        draw.line([(MARGIN, rule_y), (lay.width - MARGIN, rule_y)], fill=RULE, width=1)
+        for x, y, title in lay.titles:
+            draw.text((x, y), title, fill=INK, font=fonts.font(TITLE_FONT))
+        for x, y, label, size in lay.labels:
+            draw.text((x, y), label, fill=MUTED, font=fonts.font(size))
+        x = MARGIN
+        swatches = Tiles(LEGEND_SWATCH)
+        for look, words in texts.legend:
+            if x + LEGEND_SWATCH + fonts.text_width(words, 14) > lay.width - MARGIN:
+                break  # no room for more
+            self.image.paste(swatches.get(look), (x, lay.legend_top))
+            x += LEGEND_SWATCH + 6
+            draw.text(
+                (x, lay.legend_top + LEGEND_SWATCH / 2),
+                words,
+                fill=INK,
+                font=fonts.font(14),
+                anchor="lm",
+            )
+            x += round(fonts.text_width(words, 14)) + 18
+
+    @property
+    def line_box(self) -> Box:
+        """Where the step's line goes."""
+        top = MARGIN + HEAD_FONT + 10
+        return (MARGIN, top, self.layout.width - MARGIN, top + LINE_FONT + 10)
+
+    def show(self, marks: Highlight, line: str) -> Box:
+        """Move to the step of ``marks``, with ``line`` saying what it computes; the box of
+        the image that changed."""
+        boxes = [self._write_line(line)]
+        cell = self.layout.cell
+        for key in self.scene.advance(marks):
+            look = self.scene.look(key)
+            if self._drawn.get(key) == look:
+                continue
+            self._drawn[key] = look
+            grid, r, c = key
+            gx, gy = self.layout.origins[grid]
+            x, y = gx + c * cell, gy + r * cell
+            self.image.paste(self.tiles.get(look), (x, y))
+            boxes.append((x, y, x + cell, y + cell))
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    def _write_line(self, line: str) -> Box:
+        box = self.line_box
+        draw = ImageDraw.Draw(self.image)
+        draw.rectangle([box[0], box[1], box[2] - 1, box[3] - 1], fill=WHITE)
+        text, size = fitted(line, LINE_FONT, box[2] - box[0])
+        draw.text((box[0], box[1]), text, fill=INK, font=fonts.font(size))
+        return box
