@@ -221,31 +221,35 @@ def cpu_seconds(client: TestClient, candidate: Candidate, repeats: int) -> tuple
 
 
 #: Page queries at the pages' limits for the figure exports: as many steps as
-#: max_export_frames (300) accepts, each step as heavy as the page allows.
+#: max_export_frames (100) accepts, each step as heavy as the page allows (the most taps,
+#: stamps and cells per frame, the largest image).
 EXPORTS = {
     "conv2d": [
-        # 256 steps of 196 taps: 4 input channels 22×22 (reflect), one 4×7×7 kernel
-        "h=16&w=16&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&pad=same&mode=reflect",
-        # 256 steps of 196 taps over 16 kernels, 4 outputs 8×8
-        "h=16&w=16&ci=4&co=4&kp=random&kh=7&kw=7&xp=random&sh=2&sw=2&ph=3&pw=3&mode=circular",
-        # 256 steps in 4 groups, dilated
-        "h=16&w=16&ci=4&co=4&groups=4&kp=random&kh=4&kw=4&xp=random&sh=2&sw=2&ph=3&pw=3&dh=2&dw=2",
+        # 100 steps of 196 taps over 4 input channels padded to 26×26 (reflect)
+        "h=16&w=16&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&sh=2&sw=2&ph=5&pw=5&mode=reflect",
+        # 64 steps of 196 taps over 16 kernels
+        "h=16&w=16&ci=4&co=4&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&mode=circular",
+        # 100 steps in 4 groups, dilated
+        "h=16&w=16&ci=4&co=4&groups=4&kp=random&kh=4&kw=4&xp=random&sh=3&sw=3&ph=2&pw=2"
+        "&dh=2&dw=2",
+        # 100 steps of 49 taps on one 16×16 input, 'same'
+        "h=10&w=10&kp=random&kh=7&kw=7&xp=random&pad=same&mode=replicate",
     ],
     "conv_transpose2d": [
-        # 256 stamps of 4 × 49 cells on a 37×37 canvas per output channel
-        "h=16&w=16&ci=1&co=4&kp=random&kh=7&kw=7&xp=random&sh=2&sw=2&ph=3&pw=3",
-        # 256 columns, each stamping 4 inputs onto 4 outputs
-        "h=16&w=16&ci=4&co=4&kp=random&kh=5&kw=5&xp=random&sh=2&sw=2&ph=2&pw=2&tab=col2im",
-        # 225 outputs over the zero-inserted input
-        "h=8&w=8&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&sh=2&sw=2&ph=3&pw=3&tab=zero_insert",
+        # 100 stamps of 4 × 49 cells on a 34×34 canvas per output channel
+        "h=10&w=10&ci=1&co=4&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&ph=3&pw=3",
+        # 100 columns, each stamping 4 inputs onto 4 outputs
+        "h=10&w=10&ci=4&co=4&kp=random&kh=5&kw=5&xp=random&sh=3&sw=3&ph=2&pw=2&tab=col2im",
+        # 100 outputs over 4 zero-inserted inputs
+        "h=4&w=4&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&ph=3&pw=3&tab=zero_insert",
     ],
     "max_pool2d": [
-        "h=16&w=16&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ri=1",
-        "h=8&w=8&ci=4&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ri=1&dh=1&dw=1",
+        "h=10&w=10&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ri=1",
+        "h=16&w=16&ci=4&kh=7&kw=7&sh=4&sw=4&ph=3&pw=3&xp=random&ri=1&ceil=1",
     ],
     "avg_pool2d": [
-        "h=16&w=16&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ceil=1",
-        "h=8&w=8&ci=4&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&cip=0",
+        "h=10&w=10&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ceil=1",
+        "h=16&w=16&ci=4&kh=7&kw=7&sh=4&sw=4&ph=3&pw=3&xp=random&cip=0",
     ],
 }
 
@@ -257,7 +261,7 @@ def export_rows(client: TestClient, repeats: int) -> list[list[str]]:
         for last in ("animation.gif", "step.png"):
             timed = []
             for query in queries:
-                path = f"/{op}/{last}?{query}" + ("&t=255" if last == "step.png" else "")
+                path = f"/{op}/{last}?{query}" + ("&t=50" if last == "step.png" else "")
                 best, status, size = float("inf"), 0, 0
                 for _ in range(repeats):
                     start = time.process_time()

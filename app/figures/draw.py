@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from app.figures import fonts
 from app.figures.layout import HEADER, MARGIN, TITLE_FONT, Layout
 from app.figures.scene import Key, Scene
-from app.figures.style import INK, MUTED, RULE, WHITE
+from app.figures.style import INK, MUTED, RULE, WHITE, to_palette
 from app.figures.tiles import Look, Tiles
 from app.pages.highlight import Highlight
 
@@ -48,17 +48,24 @@ def fitted(text: str, size: int, width: float) -> tuple[str, int]:
 
 
 class Drawing:
-    """The figure of a scene with its layout, drawn once, then step by step."""
+    """The figure of a scene with its layout, drawn once, then step by step.
 
-    def __init__(self, scene: Scene, layout: Layout, texts: FigureTexts) -> None:
-        self.scene, self.layout = scene, layout
-        self.image = Image.new("RGB", (layout.width, layout.height), WHITE)
-        self.tiles = Tiles(layout.cell)
+    ``indexed``: the image is kept in the figures' palette (a GIF's frames), each tile and
+    the step's line mapped to it once, so that no frame is quantised as a whole.
+    """
+
+    def __init__(
+        self, scene: Scene, layout: Layout, texts: FigureTexts, indexed: bool = False
+    ) -> None:
+        self.scene, self.layout, self.indexed = scene, layout, indexed
+        static = Image.new("RGB", (layout.width, layout.height), WHITE)
+        self._draw_static(static, texts)
+        self.image = to_palette(static) if indexed else static
+        self.tiles = Tiles(layout.cell, indexed)
         self._drawn: dict[Key, Look] = {}
-        self._draw_static(texts)
 
-    def _draw_static(self, texts: FigureTexts) -> None:
-        draw = ImageDraw.Draw(self.image)
+    def _draw_static(self, image: Image.Image, texts: FigureTexts) -> None:
+        draw = ImageDraw.Draw(image)
         lay = self.layout
         room = lay.width - 2 * MARGIN
         heading, size = fitted(texts.heading, HEAD_FONT, room)
@@ -74,7 +81,7 @@ class Drawing:
         for look, words in texts.legend:
             if x + LEGEND_SWATCH + fonts.text_width(words, 14) > lay.width - MARGIN:
                 break  # no room for more
-            self.image.paste(swatches.get(look), (x, lay.legend_top))
+            image.paste(swatches.get(look), (x, lay.legend_top))
             x += LEGEND_SWATCH + 6
             draw.text(
                 (x, lay.legend_top + LEGEND_SWATCH / 2),
@@ -104,7 +111,9 @@ class Drawing:
             grid, r, c = key
             gx, gy = self.layout.origins[grid]
             x, y = gx + c * cell, gy + r * cell
-            self.image.paste(self.tiles.get(look), (x, y))
+            # the core's paste: Image.paste's checks cost more than the copy of a tile,
+            # and a frame pastes a few hundred
+            self.image.im.paste(self.tiles.get(look).im, (x, y, x + cell, y + cell))
             boxes.append((x, y, x + cell, y + cell))
         return (
             min(b[0] for b in boxes),
@@ -115,8 +124,8 @@ class Drawing:
 
     def _write_line(self, line: str) -> Box:
         box = self.line_box
-        draw = ImageDraw.Draw(self.image)
-        draw.rectangle([box[0], box[1], box[2] - 1, box[3] - 1], fill=WHITE)
+        strip = Image.new("RGB", (box[2] - box[0], box[3] - box[1]), WHITE)
         text, size = fitted(line, LINE_FONT, box[2] - box[0])
-        draw.text((box[0], box[1]), text, fill=INK, font=fonts.font(size))
+        ImageDraw.Draw(strip).text((0, 0), text, fill=INK, font=fonts.font(size))
+        self.image.paste(to_palette(strip) if self.indexed else strip, box[:2])
         return box

@@ -72,7 +72,7 @@ def export(page: Page, done: Configured, kind: str, settings: Settings) -> Expor
         return _too_large(smallest.width, smallest.height, settings.max_figure_pixels)
     heading = f"{labels(page.label)} · {_code(page.op, setup)}"
     legend = _legend(scene, groups, first.highlight, labels)
-    drawing = Drawing(scene, layout, FigureTexts(heading, titles, legend))
+    drawing = Drawing(scene, layout, FigureTexts(heading, titles, legend), kind == "gif")
     name = _filename(page.op, done.config)
 
     def line(view: Any) -> str:
@@ -87,7 +87,7 @@ def export(page: Page, done: Configured, kind: str, settings: Settings) -> Expor
         return Export(out.getvalue(), "image/png", f"{name}_step-{start + 1}.png")
     writer = GifWriter()
     for t in range(count):
-        view = first if t == 0 else page.step(setup, t, texts)
+        view = first if t == 0 else page.step(page.figure.after(setup, t - 1), t, texts)
         box = drawing.show(view.highlight, line(view))
         writer.add(drawing.image, box, LAST_FRAME_MS if t == count - 1 else FRAME_MS)
     return Export(writer.finish(), "image/gif", f"{name}.gif")

@@ -19,7 +19,7 @@ from app.figures.scene import Scene, SceneGrid
 MAX_CELL = 48
 MIN_CELL = 6
 #: A slide's size, more or less: the cell size shrinks until the figure fits.
-MAX_WIDTH, MAX_HEIGHT = 1600, 1100
+MAX_WIDTH, MAX_HEIGHT = 1440, 960
 MARGIN = 20
 #: Two lines over the grids (what the figure is, what the step computes), and a legend.
 HEADER, LEGEND = 72, 40

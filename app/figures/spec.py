@@ -54,13 +54,25 @@ def no_caption(_step: Any) -> str:
     return ""
 
 
+def same_setup(setup: Any, _shown: int) -> Any:
+    """The setup as it is: its steps do not depend on the step on screen."""
+    return setup
+
+
 @dataclass(frozen=True)
 class FigureSpec:
-    """A page's figure: ``groups(board)`` the grids to draw, ``caption(step)`` a line saying
-    what step ``step`` (the page's step view) computes, in numbers (``y[0, 1] = … = 19``)."""
+    """A page's figure.
+
+    ``groups(board)``: the grids to draw; ``caption(step)``: a line saying what step
+    ``step`` (the page's step view) computes, in numbers (``y[0, 1] = … = 19``);
+    ``after(setup, shown)``: the setup to draw the next step from once step ``shown`` is
+    drawn, for a page whose step sends only what changed since the step on screen (the
+    transposed convolution's canvas: ``shown`` in its query).
+    """
 
     groups: Callable[[Any], list[FigureGroup]] = board_groups
     caption: Callable[[Any], str] = no_caption
+    after: Callable[[Any, int], Any] = same_setup
 
 
 def joined(parts: Sequence[str], limit: int = 12, sep: str = " + ") -> str:

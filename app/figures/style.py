@@ -64,6 +64,12 @@ MARKS: dict[str, CellStyle] = {
 #: Text colours blended over fills by antialiasing, in this many shades between.
 SHADES = 5
 
+#: The palette index a GIF frame uses for "unchanged" (no colour maps to it).
+TRANSPARENT = 255
+#: What the unused palette entries hold: a colour far from every figure colour, so that no
+#: pixel is ever mapped to them.
+UNUSED: RGB = (255, 0, 255)
+
 
 def style(kind: str, state: str, mark: str) -> CellStyle:
     """The style of a cell of ``kind`` in ``state`` with the step's ``mark`` ('' for none)."""
@@ -106,10 +112,15 @@ def _colours() -> list[RGB]:
 def palette() -> Image.Image:
     """A ``P`` image holding the figures' palette (for ``Image.quantize(palette=…)``)."""
     colours = _colours()
-    if len(colours) > 256:
-        raise ValueError(f"the figure palette needs {len(colours)} colours, a GIF has 256")
+    if len(colours) > TRANSPARENT:
+        raise ValueError(f"the figure palette needs {len(colours)} colours, it has 255")
     flat = [channel for colour in colours for channel in colour]
-    flat += list(colours[0]) * (256 - len(colours))
+    flat += list(UNUSED) * (256 - len(colours))
     image = Image.new("P", (1, 1))
     image.putpalette(flat)
     return image
+
+
+def to_palette(image: Image.Image) -> Image.Image:
+    """``image`` (RGB) in the figures' palette, without dithering (flat colours stay flat)."""
+    return image.quantize(palette=palette(), dither=Image.Dither.NONE)

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from PIL import Image, ImageDraw
 
 from app.figures import fonts
-from app.figures.style import ADDED, MUTED, CellStyle, style
+from app.figures.style import ADDED, MUTED, CellStyle, style, to_palette
 
 #: Cells smaller than this show no numbers; badges need this much.
 MIN_TEXT_CELL = 14
@@ -37,17 +37,21 @@ class Look(NamedTuple):
 
 
 class Tiles:
-    """Cell images of side ``size`` by look, drawn on first use."""
+    """Cell images of side ``size`` by look, drawn on first use: RGB, or in the figures'
+    palette (``indexed``, for a GIF: mapped once per look, not once per frame)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, size: int, indexed: bool = False) -> None:
+        self.size, self.indexed = size, indexed
         self._made: dict[Look, Image.Image] = {}
 
     def get(self, look: Look) -> Image.Image:
         """The tile of ``look``."""
         tile = self._made.get(look)
         if tile is None:
-            tile = self._made[look] = draw_cell(look, self.size)
+            tile = draw_cell(look, self.size)
+            if self.indexed:
+                tile = to_palette(tile)
+            self._made[look] = tile
         return tile
 
 

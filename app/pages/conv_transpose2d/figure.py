@@ -9,10 +9,12 @@ a transposed convolution); on the other tabs, the output value by value over the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from app.figures.spec import INPUT, KERNEL, OUTPUT, FigureGroup, FigureSpec, joined
 from app.i18n import N_
+from app.pages.conv_transpose2d.setup import TransposedSetup
 from app.pages.conv_transpose2d.step import StepView
 from app.pages.format import num, term
 
@@ -49,4 +51,11 @@ def caption(view: StepView) -> str:
     return f"{view.yname} = {products}{bias} = {num(view.conv.result)}"
 
 
-FIGURE = FigureSpec(groups=groups, caption=caption)
+def after(setup: TransposedSetup, shown: int) -> TransposedSetup:
+    """The setup of the next step once step ``shown`` is drawn: a canvas step then carries
+    the cells that changed since (the page's own ``shown``), not the whole canvas."""
+    query = setup.query.model_copy(update={"shown": shown})
+    return replace(setup, config=replace(setup.config, query=query))
+
+
+FIGURE = FigureSpec(groups=groups, caption=caption, after=after)
