@@ -230,8 +230,7 @@ EXPORTS = {
         # 64 steps of 196 taps over 16 kernels
         "h=16&w=16&ci=4&co=4&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&mode=circular",
         # 100 steps in 4 groups, dilated
-        "h=16&w=16&ci=4&co=4&groups=4&kp=random&kh=4&kw=4&xp=random&sh=3&sw=3&ph=2&pw=2"
-        "&dh=2&dw=2",
+        "h=16&w=16&ci=4&co=4&groups=4&kp=random&kh=4&kw=4&xp=random&sh=3&sw=3&ph=2&pw=2&dh=2&dw=2",
         # 100 steps of 49 taps on one 16×16 input, 'same'
         "h=10&w=10&kp=random&kh=7&kw=7&xp=random&pad=same&mode=replicate",
     ],

@@ -3,10 +3,11 @@ a PNG, drawn on the server with Pillow.
 
 A figure shows what the page shows, from the same data: the page's own board (the grids as
 convcore filled them: padding with its copied values, inserted zeros, the canvas a transposed
-convolution stamps onto) and, per step, the page's own step marks (:class:`app.pages.highlight.Highlight`:
-the window's taps with their weights, the dilation gaps, the current cell, a maximum and its
-ties, the canvas cells a stamp changed). Which grids a figure draws, under which titles, and
-the line that says what a step computes, come from the page's description
+convolution stamps onto) and, per step, the page's own step marks
+(:class:`app.pages.highlight.Highlight`: the window's taps with their weights, the dilation
+gaps, the current cell, a maximum and its ties, the canvas cells a stamp changed). Which
+grids a figure draws, under which titles, and the line that says what a step computes, come
+from the page's description
 (:class:`app.figures.spec.FigureSpec`, ``Page.figure``); a page without its own gets the
 default, which draws the board's ``inputs``, ``kernels``, ``outputs`` and ``indices``.
 

@@ -76,21 +76,23 @@ class Drawing:
             draw.text((x, y), title, fill=INK, font=fonts.font(TITLE_FONT))
         for x, y, label, size in lay.labels:
             draw.text((x, y), label, fill=MUTED, font=fonts.font(size))
-        x = MARGIN
+        x, y = MARGIN, lay.legend_top
         swatches = Tiles(LEGEND_SWATCH)
         for look, words in texts.legend:
-            if x + LEGEND_SWATCH + fonts.text_width(words, 14) > lay.width - MARGIN:
-                break  # no room for more
-            image.paste(swatches.get(look), (x, lay.legend_top))
-            x += LEGEND_SWATCH + 6
+            width = LEGEND_SWATCH + 6 + round(fonts.text_width(words, 14))
+            if x > MARGIN and x + width > lay.width - MARGIN:  # on to the second row
+                x, y = MARGIN, y + LEGEND_SWATCH + 8
+            if y > lay.legend_top + LEGEND_SWATCH + 8:
+                break  # no room for a third
+            image.paste(swatches.get(look), (x, y))
             draw.text(
-                (x, lay.legend_top + LEGEND_SWATCH / 2),
+                (x + LEGEND_SWATCH + 6, y + LEGEND_SWATCH / 2),
                 words,
                 fill=INK,
                 font=fonts.font(14),
                 anchor="lm",
             )
-            x += round(fonts.text_width(words, 14)) + 18
+            x += width + 18
 
     @property
     def line_box(self) -> Box:

@@ -55,6 +55,8 @@ def export(page: Page, done: Configured, kind: str, settings: Settings) -> Expor
     """The figure of a valid configuration (``done.setup``): ``kind`` 'png' (step
     ``done.query.t``) or 'gif' (every step); the problems when a limit stops it."""
     setup = done.setup
+    if setup is None:  # the caller answers the problems instead
+        return done.problems
     gettext = done.gettext
     count = setup.count
     if kind == "gif" and count > settings.max_export_frames:
@@ -190,8 +192,14 @@ def _too_large(width: int, height: int, limit: int) -> Problems:
                 "max_figure_pixels, CONVPLAY_MAX_FIGURE_PIXELS). Use a smaller input, fewer "
                 "channels or less padding."
             ),
-            {"cell": MIN_CELL, "w": width, "h": height, "mw": MAX_WIDTH, "mh": MAX_HEIGHT,
-             "max": limit},
+            {
+                "cell": MIN_CELL,
+                "w": width,
+                "h": height,
+                "mw": MAX_WIDTH,
+                "mh": MAX_HEIGHT,
+                "max": limit,
+            },
         ),
     )
     return problems

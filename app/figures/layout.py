@@ -21,8 +21,9 @@ MIN_CELL = 6
 #: A slide's size, more or less: the cell size shrinks until the figure fits.
 MAX_WIDTH, MAX_HEIGHT = 1440, 960
 MARGIN = 20
-#: Two lines over the grids (what the figure is, what the step computes), and a legend.
-HEADER, LEGEND = 72, 40
+#: Two lines over the grids (what the figure is, what the step computes), and a legend
+#: of up to two rows.
+HEADER, LEGEND = 72, 70
 TITLE, TITLE_FONT = 30, 17
 MIN_WIDTH = 560
 

@@ -99,14 +99,15 @@ class Scene:
                 changed.add(key)
         changed |= self._fill(marks.t)
         active = set(marks.active)
-        kernels = [grid for grid in self.grids if self._role[grid.id] == KERNEL]
-        for grid in kernels:  # the kernels the step uses stand out (all of them when one)
-            state = "on" if grid.id in active or len(kernels) == 1 else "off"
-            keys = list(self._grid_keys(grid))
-            if keys and self._state.get(keys[0]) != state:
-                for key in keys:
-                    self._state[key] = state
-                changed.update(keys)
+        for role in (INPUT, KERNEL):  # the grids the step works on stand out (all, when one)
+            members = [grid for grid in self.grids if self._role[grid.id] == role]
+            for grid in members:
+                state = "on" if grid.id in active or len(members) == 1 else "off"
+                keys = list(self._grid_keys(grid))
+                if keys and self._state.get(keys[0]) != state:
+                    for key in keys:
+                        self._state[key] = state
+                    changed.update(keys)
         self._t = marks.t
         return changed
 

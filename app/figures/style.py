@@ -41,6 +41,7 @@ ADDED: RGB = (138, 79, 176)  # rows and columns output_padding adds
 #: By (kind, state): the cells before any mark.
 BASE: dict[tuple[str, str], CellStyle] = {
     ("in", ""): CellStyle((205, 225, 244), (140, 172, 206), INK),
+    ("in", "off"): CellStyle((236, 241, 247), (196, 208, 222), MUTED),  # another group's
     ("pad", ""): CellStyle((250, 250, 250), (150, 156, 164), MUTED, dashed=True),
     ("over", ""): CellStyle((236, 236, 236), (170, 174, 180), MUTED, dashed=True),
     ("ins", ""): CellStyle((247, 243, 230), (186, 176, 140), MUTED, dashed=True),

@@ -76,6 +76,7 @@ def answer(
         outcome = export(page, done, kind, settings)
     if isinstance(outcome, Problems):
         context = page_context(page, pages, done, root, htmx=False)
+        context["problems"] = outcome  # the query's, or the export limit's
         context["back"] = done.config.url(f"{root}/{page.op}")
         context["kind"] = kind
         html = done.env.get_template("export_error.html").render(context)

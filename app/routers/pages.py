@@ -19,10 +19,10 @@ from markupsafe import Markup
 
 from app.i18n import template_environments
 from app.pages import format as fmt
-from app.routers.exports import install_exports
 from app.pages.page import Page
 from app.pages.registry import HOME, build_pages
 from app.pages.render import serve
+from app.routers.exports import install_exports
 
 ROOT = Path(__file__).resolve().parents[2]
 

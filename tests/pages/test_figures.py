@@ -112,7 +112,7 @@ async def test_headers_of_an_export():
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=3600"
     name = response.headers["content-disposition"]
-    assert name == 'attachment; filename="max_pool2d_ph-1_pw-1_sh-2_sw-2.gif"'
+    assert name == 'attachment; filename="max_pool2d_sh-2_sw-2_ph-1_pw-1.gif"'
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
 
@@ -154,15 +154,15 @@ async def test_the_window_sits_where_stride_and_dilation_put_it():
     # one placement of the first tap puts every other tap at its dilated offset
     cell = MAX_CELL
     assert any(
-        all((x0 + 2 * j * cell, y0 + 2 * i * cell) in spots[(i, j)] for i in range(3) for j in range(3))
+        all(
+            (x0 + 2 * j * cell, y0 + 2 * i * cell) in spots[(i, j)]
+            for i in range(3)
+            for j in range(3)
+        )
         for x0, y0 in spots[(0, 0)]
     )
     # the cells between the taps (skipped by dilation) are not the window's colour
-    x0, y0 = next(
-        (x0, y0)
-        for x0, y0 in spots[(0, 0)]
-        if (x0 + 2 * cell, y0) in spots[(0, 1)]
-    )
+    x0, y0 = next((x0, y0) for x0, y0 in spots[(0, 0)] if (x0 + 2 * cell, y0) in spots[(0, 1)])
     between = image[y0 : y0 + cell, x0 + cell : x0 + 2 * cell]
     tap = image[y0 : y0 + cell, x0 : x0 + cell]
     assert np.mean(np.all(tap == WINDOW, axis=-1)) > 0.5
@@ -223,7 +223,9 @@ async def test_a_figure_past_the_pixel_limit_gets_a_422():
 async def test_cells_shrink_to_fit_the_pixel_limit():
     big = _image(await _get("/conv2d/step.png?h=16&w=16&kh=3&kw=3&kp=random"))
     small = _image(
-        await _get("/conv2d/step.png?h=16&w=16&kh=3&kw=3&kp=random", Settings(max_figure_pixels=400_000))
+        await _get(
+            "/conv2d/step.png?h=16&w=16&kh=3&kw=3&kp=random", Settings(max_figure_pixels=400_000)
+        )
     )
     assert small.size[0] * small.size[1] <= 400_000
     assert small.size[0] < big.size[0]

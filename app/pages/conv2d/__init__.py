@@ -14,10 +14,10 @@ import convcore as cc
 from app.i18n import N_
 from app.pages.arrays import cell_name
 from app.pages.conv2d.board import build_board
+from app.pages.conv2d.figure import FIGURE
 from app.pages.conv2d.setup import prepare
 from app.pages.conv2d.step import build_step
 from app.pages.conv_transpose2d.links import conv2d_links
-from app.pages.conv2d.figure import FIGURE
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.query import CHANNELS, KERNEL, WeightQuery, page_query

@@ -15,10 +15,10 @@ from app.i18n import N_
 from app.pages.arrays import cell_name
 from app.pages.conv_transpose2d.board import build_board
 from app.pages.conv_transpose2d.config import FIELDS
+from app.pages.conv_transpose2d.figure import FIGURE
 from app.pages.conv_transpose2d.links import transposed_links
 from app.pages.conv_transpose2d.setup import prepare
 from app.pages.conv_transpose2d.step import build_step
-from app.pages.conv_transpose2d.figure import FIGURE
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.query import WeightQuery, page_query

@@ -17,10 +17,10 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.i18n import N_
-from app.pages.pool.figure import FIGURE
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.pool.board import build_board
+from app.pages.pool.figure import FIGURE
 from app.pages.pool.links import pool_links
 from app.pages.pool.setup import preparer
 from app.pages.pool.step import build_step

@@ -4,18 +4,19 @@ maximum or the average of them."""
 from __future__ import annotations
 
 from app.figures.spec import FigureSpec, joined
-from app.pages.format import num
+from app.pages.format import num, term
 from app.pages.pool.step import PoolStepView
 from convcore.trace import AvgPoolStep
 
 
 def caption(view: PoolStepView) -> str:
     """``y[i, j] = max(…) = m`` or ``y[i, j] = (… + …) / divisor = a``."""
-    values = [t.text for t in view.terms]
     step = view.step
     if isinstance(step, AvgPoolStep):
-        return f"{view.yname} = ({joined(values)}) / {step.divisor} = {num(step.result)}"
-    return f"{view.yname} = max({joined(values, sep=', ')}) = {num(step.result)}"
+        summed = joined([term(float(t.value)) for t in view.terms])
+        return f"{view.yname} = ({summed}) / {step.divisor} = {num(step.result)}"
+    values = joined([t.text for t in view.terms], sep=", ")
+    return f"{view.yname} = max({values}) = {num(step.result)}"
 
 
 FIGURE = FigureSpec(caption=caption)
