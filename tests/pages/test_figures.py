@@ -271,3 +271,48 @@ async def test_labels_in_chinese():
 
 def test_the_palette_holds_every_colour():
     assert len(palette().getpalette() or []) == 768
+
+
+def _random_query(rng: np.random.Generator, op: str) -> str:
+    """A page query drawn across the pages' ranges, valid or not."""
+    fields = {
+        "h": rng.integers(1, 9),
+        "w": rng.integers(1, 9),
+        "ci": rng.integers(1, 5),
+        "kh": rng.integers(1, 6),
+        "kw": rng.integers(1, 6),
+        "sh": rng.integers(1, 4),
+        "sw": rng.integers(1, 4),
+        "ph": rng.integers(0, 4),
+        "pw": rng.integers(0, 4),
+        "dh": rng.integers(1, 3),
+        "dw": rng.integers(1, 3),
+        "t": rng.integers(0, 40),
+        "xp": "random",
+        "seed": rng.integers(0, 99),
+    }
+    if op in ("conv2d", "conv_transpose2d"):
+        fields |= {"co": rng.integers(1, 5), "groups": rng.integers(1, 3), "kp": "random"}
+        fields["bias"] = int(rng.integers(0, 2))
+    if op == "conv2d":
+        fields["mode"] = rng.choice(["zeros", "reflect", "replicate", "circular"])
+        fields["pad"] = rng.choice(["explicit", "explicit", "same", "valid"])
+    if op == "conv_transpose2d":
+        fields |= {"oph": rng.integers(0, 2), "opw": rng.integers(0, 2)}
+        fields["tab"] = rng.choice(["scatter", "col2im", "zero_insert", "kt"])
+    if op.endswith("pool2d"):
+        fields["ceil"] = int(rng.integers(0, 2))
+    return "&".join(f"{k}={v}" for k, v in fields.items())
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"])
+async def test_random_queries_give_a_figure_or_a_422(op):
+    rng = np.random.default_rng(14)
+    statuses = set()
+    async with _client() as client:
+        for k in range(24):
+            kind = "animation.gif" if k % 4 == 0 else "step.png"
+            response = await client.get(f"/{op}/{kind}?{_random_query(rng, op)}")
+            assert response.status_code in (200, 422), response.text[:500]
+            statuses.add(response.status_code)
+    assert statuses == {200, 422}  # both kinds of answer were tried
