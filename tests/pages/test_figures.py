@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from app.figures import fonts
 from app.figures.draw import LINE_FONT
-from app.figures.layout import MAX_CELL, MAX_HEIGHT, MAX_WIDTH, TITLE_FONT
+from app.figures.layout import MAX_CELL, MAX_HEIGHT, MAX_WIDTH, MIN_WIDTH, TITLE_FONT
 from app.figures.style import INK, WINDOW, palette
 from app.figures.tiles import Look, draw_cell
 from app.main import create_app
@@ -316,3 +316,15 @@ async def test_random_queries_give_a_figure_or_a_422(op):
             assert response.status_code in (200, 422), response.text[:500]
             statuses.add(response.status_code)
     assert statuses == {200, 422}  # both kinds of answer were tried
+
+
+@pytest.mark.parametrize(("op", "query", "values"), CASES[:4])
+async def test_every_step_and_the_animation_have_one_size(op, query, values):
+    # a handout made of several steps lines up, and matches the slides' animation
+    sizes = {_image(await _get(f"/{op}/step.png?{query}&t={t}")).size for t in (0, 1, 2)}
+    sizes.add(_image(await _get(f"/{op}/animation.gif?{query}")).size)
+    assert len(sizes) == 1
+    (width, height) = sizes.pop()
+    assert width >= MIN_WIDTH
+    # small configurations are drawn at the largest cells, which the figure is made of
+    assert width * height > 9 * MAX_CELL * MAX_CELL
