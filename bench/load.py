@@ -8,7 +8,8 @@ Starts the server as ``make run`` does (``python -m app.serve``) on a free port,
    requests) steps through pages, edits a kernel, calls the API (wrk, mixed requests);
    meanwhile one probe asks ``/healthz`` and another a tiny conv2d, every ``--probe-ms``;
 2. **mischief**: the same, while ``--mischief-clients`` clients loop on the costliest
-   accepted request (``--mischief``, a JSON file ``{"path": ..., "body": ...}``; by default
+   accepted request (``--mischief``, a JSON file ``{"path": ..., "body": ...}``, or
+   ``{"path": ...}`` alone for a GET such as a page's figure export; by default
    the worst that ``bench/worst_case.py`` found at the default limits, an avg_pool2d by
    ``loop`` over 65,536 windows) as fast as the server answers them;
 3. **recovery**: the mischief stops (its clients disconnect mid-request, as a closed laptop
@@ -176,10 +177,13 @@ class Mischief:
             self._threads.append(thread)
 
     def _loop(self, conn: http.client.HTTPConnection) -> None:
-        headers = {"Content-Type": "application/json"}
+        # a body is POSTed as JSON; without one the request is a GET (a figure export)
+        method, headers = (
+            ("POST", {"Content-Type": "application/json"}) if self.body else ("GET", {})
+        )
         while not self._stop.is_set():
             try:
-                conn.request("POST", self.path, self.body, headers)
+                conn.request(method, self.path, self.body or None, headers)
                 response = conn.getresponse()
                 response.read()
                 self.statuses[response.status] += 1
@@ -248,7 +252,8 @@ def recovery(server: Server, quiet: dict[str, WrkResult], limit: float = 30) -> 
 
 def mischief_request(path: Path | None) -> tuple[str, bytes]:
     spec = json.loads(path.read_text()) if path else DEFAULT_MISCHIEF
-    return spec["path"], json.dumps(spec["body"]).encode()
+    body = spec.get("body")
+    return spec["path"], b"" if body is None else json.dumps(body).encode()
 
 
 def main() -> None:
@@ -304,7 +309,8 @@ def report(
     print(
         f"\n{args.students} students (pause {args.think_ms} ms on average), probes every "
         f"{args.probe_ms} ms, {args.seconds:.0f} s per phase; mischief: "
-        f"{args.mischief_clients} client(s) looping on POST {path}\n"
+        f"{args.mischief_clients} client(s) looping on {'POST' if mischief.body else 'GET'} "
+        f"{path}\n"
     )
     print("| traffic | phase | requests/s | p50 (ms) | p99 (ms) | not 2xx |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
