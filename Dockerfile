@@ -33,6 +33,15 @@ ENV PATH=/opt/venv/bin:$PATH \
     CONVPLAY_WORKERS=1 \
     CONVPLAY_PORT=8000
 
+# A font with Chinese glyphs for the pages' figures (app/figures/fonts.py). Not pinned: the
+# base image's Debian release fixes its version. A build that cannot reach a Debian mirror
+# goes on without it: the Chinese figures then have English labels.
+# hadolint ignore=DL3008
+RUN (apt-get update \
+     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei) \
+    || echo "fonts-wqy-microhei not installed: Chinese figures will have English labels" >&2; \
+    rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 convplay \
     && useradd --system --uid 10001 --gid convplay --no-create-home --home-dir /nonexistent \
        --shell /usr/sbin/nologin convplay \

@@ -174,3 +174,15 @@ class Settings(BaseSettings):
         description="Most bytes of request bodies held at once per process (the sum over the "
         "requests in progress); a body that would pass it gets a 503 with Retry-After.",
     )
+    max_export_frames: int = Field(
+        default=100,
+        ge=1,
+        description="Most frames of an exported animation (/<op>/animation.gif): one per step "
+        "of the page; a configuration with more steps gets a 422 saying how many it has.",
+    )
+    max_figure_pixels: int = Field(
+        default=1_382_400,
+        ge=10_000,
+        description="Most pixels of an exported figure or animation frame (width × height); "
+        "its cells shrink to fit, down to 6 pixels, and past that the export gets a 422.",
+    )

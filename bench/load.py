@@ -8,9 +8,10 @@ Starts the server as ``make run`` does (``python -m app.serve``) on a free port,
    requests) steps through pages, edits a kernel, calls the API (wrk, mixed requests);
    meanwhile one probe asks ``/healthz`` and another a tiny conv2d, every ``--probe-ms``;
 2. **mischief**: the same, while ``--mischief-clients`` clients loop on the costliest
-   accepted request (``--mischief``, a JSON file ``{"path": ..., "body": ...}``; by default
-   the worst that ``bench/worst_case.py`` found at the default limits, a conv2d by
-   ``loop`` at the Python-step limit) as fast as the server answers them;
+   accepted request (``--mischief``, a JSON file ``{"path": ..., "body": ...}``, or
+   ``{"path": ...}`` alone for a GET: a page's board, as htmx asks for it, or a figure
+   export; by default the worst that ``bench/worst_case.py`` found at the default limits, a
+   conv2d by ``loop`` at the Python-step limit) as fast as the server answers them;
 3. **recovery**: the mischief stops (its clients disconnect mid-request, as a closed laptop
    would); the probes go on until both have stayed within their quiet p99 (×2, at least
    +10 ms) for a whole second: that time is "back to normal".

@@ -13,6 +13,10 @@ entries, trace taps), and times the top few of each ranking through the whole ap
 process (JSON decoding, validation, the computation, torch's check, the response): CPU
 seconds by ``time.process_time``, best of ``--repeats``. The table shows the worst per
 endpoint and method. It is a benchmark, not a test: numbers depend on the machine.
+
+The pages' figures (``/<op>/animation.gif``, ``/<op>/step.png``) get rows too: the
+heaviest page queries (:data:`EXPORTS`: the most steps the frame limit accepts, each with
+the most taps, stamps or grids the pages allow), timed the same way.
 """
 
 from __future__ import annotations
@@ -216,17 +220,79 @@ def cpu_seconds(client: TestClient, candidate: Candidate, repeats: int) -> tuple
     return best, status
 
 
+#: Page queries at the pages' limits for the figure exports: as many steps as
+#: max_export_frames (100) accepts, each step as heavy as the page allows (the most taps,
+#: stamps and cells per frame, the largest image).
+EXPORTS = {
+    "conv2d": [
+        # 100 steps of 196 taps over 4 input channels padded to 26×26 (reflect)
+        "h=16&w=16&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&sh=2&sw=2&ph=5&pw=5&mode=reflect",
+        # 64 steps of 196 taps over 16 kernels
+        "h=16&w=16&ci=4&co=4&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&mode=circular",
+        # 100 steps in 4 groups, dilated
+        "h=16&w=16&ci=4&co=4&groups=4&kp=random&kh=4&kw=4&xp=random&sh=3&sw=3&ph=2&pw=2&dh=2&dw=2",
+        # 100 steps of 49 taps on one 16×16 input, 'same'
+        "h=10&w=10&kp=random&kh=7&kw=7&xp=random&pad=same&mode=replicate",
+    ],
+    "conv_transpose2d": [
+        # 100 stamps of 4 × 49 cells on a 34×34 canvas per output channel
+        "h=10&w=10&ci=1&co=4&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&ph=3&pw=3",
+        # 100 columns, each stamping 4 inputs onto 4 outputs
+        "h=10&w=10&ci=4&co=4&kp=random&kh=5&kw=5&xp=random&sh=3&sw=3&ph=2&pw=2&tab=col2im",
+        # 100 outputs over 4 zero-inserted inputs
+        "h=4&w=4&ci=4&co=1&kp=random&kh=7&kw=7&xp=random&sh=3&sw=3&ph=3&pw=3&tab=zero_insert",
+    ],
+    "max_pool2d": [
+        "h=10&w=10&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ri=1",
+        "h=16&w=16&ci=4&kh=7&kw=7&sh=4&sw=4&ph=3&pw=3&xp=random&ri=1&ceil=1",
+    ],
+    "avg_pool2d": [
+        "h=10&w=10&ci=1&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3&xp=random&ceil=1",
+        "h=16&w=16&ci=4&kh=7&kw=7&sh=4&sw=4&ph=3&pw=3&xp=random&cip=0",
+    ],
+}
+
+
+def export_rows(client: TestClient, repeats: int) -> list[list[str]]:
+    """The figure exports of :data:`EXPORTS`: the worst per page and kind."""
+    rows = []
+    for op, queries in EXPORTS.items():
+        for last in ("animation.gif", "step.png"):
+            timed = []
+            for query in queries:
+                path = f"/{op}/{last}?{query}" + ("&t=50" if last == "step.png" else "")
+                best, status, size = float("inf"), 0, 0
+                for _ in range(repeats):
+                    start = time.process_time()
+                    response = client.get(path)
+                    best = min(best, time.process_time() - start)
+                    status, size = response.status_code, len(response.content)
+                timed.append((best, status, size, query))
+            seconds, status, size, query = max(timed)
+            refused = sum(1 for _, s, _, _ in timed if s != 200)
+            note = f"{size / 1e3:.0f} kB" + (f"; {refused} refused!" if refused else "")
+            rows.append([f"/{op}/{last}", "—", f"{seconds:.3f}", str(status), query, note])
+            print(rows[-1], flush=True)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--per-figure", type=int, default=3, help="candidates timed per figure")
+    parser.add_argument(
+        "--exports-only", action="store_true", help="time only the pages' figure exports"
+    )
     args = parser.parse_args()
     settings = Settings()
     print(describe_machine(settings.compute_threads))
     print("limits:", settings.model_dump(exclude={"max_body_bytes", "inline_work"}))
-    chosen = candidates(settings, args.per_figure)
+    chosen = {} if args.exports_only else candidates(settings, args.per_figure)
     rows, worst = [], 0.0
     with TestClient(create_app(settings)) as client:  # the lifespan sets the server's threads
+        for row in export_rows(client, args.repeats):
+            rows.append(row)
+            worst = max(worst, float(row[2]))
         for (path, method), picks in sorted(chosen.items()):
             timed = [(cpu_seconds(client, c, args.repeats), c) for c in picks]
             (seconds, status), candidate = max(timed, key=lambda t: t[0][0])

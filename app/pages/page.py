@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from app.figures.spec import FigureSpec
 from app.pages.grids import CellTexts
 from app.pages.highlight import Highlight
 from app.pages.problems import CELL_CONTROLS, Gettext, Problems
@@ -97,6 +98,10 @@ class Page:
         ``links(config, setup, root, pages)``: what the page's templates link to (the same
         configuration on another page, presets), as ``links`` in their context; ``setup``
         is None when the configuration cannot be shown. Not called for a step.
+    figure : FigureSpec
+        What its exported figures draw (``/<op>/animation.gif``, ``/<op>/step.png``): the
+        board's grids to show and a line per step (:mod:`app.figures`); the default draws
+        the board's ``inputs``, ``kernels``, ``outputs`` and ``indices``.
     """
 
     op: str
@@ -112,6 +117,7 @@ class Page:
     controls: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     cell_name: Callable[[str, int], str] = lambda _name, index: str(index)
     links: Callable[[Any, Any, str, Mapping[str, Any]], Any] = lambda *_args: None
+    figure: FigureSpec = field(default_factory=FigureSpec)
 
     @property
     def slots(self) -> list[str]:

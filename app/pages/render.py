@@ -14,7 +14,8 @@ The same URL answers four ways:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -63,42 +64,66 @@ def validate(
         return query, problems
 
 
-def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLResponse:
-    """Answer a GET of ``page`` (see the module docstring for the four answers)."""
-    headers = request.headers
-    htmx = (
-        headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
-    )
-    part = headers.get(PART) if htmx else None
+@dataclass(frozen=True)
+class Configured:
+    """A page's query read and validated: the arrays, and the setup or what stops it."""
+
+    query: PageQuery
+    env: jinja2.Environment  # the templates in the query's language
+    control_of: Callable[[str], str | None]
+    config: Any
+    setup: Any | None  # the page's Setup, None when there are problems
+    problems: Problems
+
+    @property
+    def gettext(self) -> Callable[[str], str]:
+        """The catalogue of the query's language (no formatting, no escaping)."""
+        return plain_gettext(self.env)
+
+
+def configure(
+    page: Page, items: Iterable[tuple[str, str]], templates: Mapping[str, jinja2.Environment]
+) -> Configured:
+    """Read a query string's ``items`` as ``page`` does: its model, then the page's prepare."""
     spec = OPS[page.op]
     control_of = control_for(tuple(arg.name for arg in spec.options), page.controls)
-    fields = query_dict(request.query_params.multi_items())
+    fields = query_dict(items)
     query, problems = validate(page.query, fields, control_of, page.cell_name)
-    env: jinja2.Environment = request.app.state.templates[query.lang]
-    gettext = plain_gettext(env)
-    config, outcome = page.prepare(query, gettext, control_of)
+    env = templates[query.lang]
+    config, outcome = page.prepare(query, plain_gettext(env), control_of)
     if isinstance(outcome, Problems):
         problems = _merged(problems, outcome)
     setup = None if problems else outcome
-    root = request.scope.get("root_path", "")
+    return Configured(query, env, control_of, config, setup, problems)
+
+
+def page_context(
+    page: Page, pages: Mapping[str, Page], done: Configured, root: str, htmx: bool
+) -> dict[str, Any]:
+    """What every template of the page core reads (see the templates under ``partials/``)."""
     base = f"{root}/{page.op}"
-    texts = CellTexts.translated(gettext)
-    context: dict[str, Any] = {
+    config, query, problems = done.config, done.query, done.problems
+    return {
         "page": page,
         "pages": pages,
-        "spec": spec,
+        "spec": OPS[page.op],
         "q": query,
         "config": config,
-        "form": Form(query, problems, control_of),
+        "form": Form(query, problems, done.control_of),
         "problems": problems,
-        "setup": setup,
+        "setup": done.setup,
         "base": base,
         "root": root,
         "url": lambda **changes: config.url(base, **changes),
+        # the page's figures (app.figures): the same query under /<op>/<last>, never
+        # in presentation mode
+        "export_url": lambda last, **changes: config.url(
+            f"{base}/{last}", present=False, **changes
+        ),
         "static": lambda path: f"{root}/static/{path}",
         "htmx_file": HTMX,
         "htmx": htmx,
-        "options": _options(gettext),
+        "options": _options(done.gettext),
         "arg_labels": ARG_LABELS,
         "control_labels": CONTROL_LABELS,
         "axis_labels": AXIS_LABELS,
@@ -107,6 +132,27 @@ def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLRespon
         "empty_notes": EMPTY_NOTES,
         "cell_controls": CELL_CONTROLS,
     }
+
+
+def serve(request: Request, page: Page, pages: Mapping[str, Page]) -> HTMLResponse:
+    """Answer a GET of ``page`` (see the module docstring for the four answers)."""
+    headers = request.headers
+    htmx = (
+        headers.get("HX-Request") == "true" and headers.get("HX-History-Restore-Request") != "true"
+    )
+    part = headers.get(PART) if htmx else None
+    done = configure(page, request.query_params.multi_items(), request.app.state.templates)
+    query, env, config, setup, problems = (
+        done.query,
+        done.env,
+        done.config,
+        done.setup,
+        done.problems,
+    )
+    root = request.scope.get("root_path", "")
+    base = f"{root}/{page.op}"
+    texts = CellTexts.translated(done.gettext)
+    context = page_context(page, pages, done, root, htmx)
     vary = {"Vary": f"HX-Request, {PART}"}
     if part == "step" and setup is not None:
         context["step"] = page.step(setup, query.t, texts)

@@ -23,6 +23,7 @@ from app.pages import format as fmt
 from app.pages.page import Page
 from app.pages.registry import HOME, build_pages
 from app.pages.render import PART, serve
+from app.routers.exports import install_exports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,6 +63,7 @@ def install_pages(app: FastAPI) -> None:
         "/", _handler(app.state.pages[HOME]), methods=["GET"], response_class=HTMLResponse
     )
     app.include_router(router)
+    install_exports(app)
 
 
 def _handler(page: Page) -> Callable[[Request], Awaitable[HTMLResponse]]:

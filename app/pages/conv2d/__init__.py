@@ -14,6 +14,7 @@ import convcore as cc
 from app.i18n import N_
 from app.pages.arrays import cell_name
 from app.pages.conv2d.board import build_board
+from app.pages.conv2d.figure import FIGURE
 from app.pages.conv2d.setup import prepare
 from app.pages.conv2d.step import build_step
 from app.pages.conv_transpose2d.links import conv2d_links
@@ -60,4 +61,5 @@ def conv2d_page() -> Page:
         controls=CONTROL_FIELDS,
         cell_name=cell_name,
         links=conv2d_links,
+        figure=FIGURE,
     )

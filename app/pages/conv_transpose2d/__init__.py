@@ -15,6 +15,7 @@ from app.i18n import N_
 from app.pages.arrays import cell_name
 from app.pages.conv_transpose2d.board import build_board
 from app.pages.conv_transpose2d.config import FIELDS
+from app.pages.conv_transpose2d.figure import FIGURE
 from app.pages.conv_transpose2d.links import transposed_links
 from app.pages.conv_transpose2d.setup import prepare
 from app.pages.conv_transpose2d.step import build_step
@@ -58,4 +59,5 @@ def conv_transpose2d_page() -> Page:
         controls=CONTROL_FIELDS,
         cell_name=cell_name,
         links=transposed_links,
+        figure=FIGURE,
     )

@@ -20,6 +20,7 @@ from app.i18n import N_
 from app.pages.labels import CONTROL_FIELDS
 from app.pages.page import Fieldset, Page, Tab, Templates
 from app.pages.pool.board import build_board
+from app.pages.pool.figure import FIGURE
 from app.pages.pool.links import pool_links
 from app.pages.pool.setup import preparer
 from app.pages.pool.step import build_step
@@ -83,6 +84,7 @@ def pool_page(op: str) -> Page:
         controls=CONTROL_FIELDS,
         cell_name=_cell_name,
         links=pool_links,
+        figure=FIGURE,
     )
 
 
