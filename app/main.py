@@ -16,7 +16,6 @@ from app.runtime import lifespan
 from app.security import SecurityHeaders
 from app.settings import Settings
 
-
 #: Bytes an image request's body may carry besides the file: its form fields and boundaries.
 IMAGE_FORM_BYTES = 256 * 1024
 

@@ -94,7 +94,7 @@ def decode_image(data: bytes, max_bytes: int, max_pixels: int, max_side: int) ->
     _check_header(image, max_pixels)
     fmt, declared = FORMATS[str(image.format)], image.size
     if image.format == "JPEG":  # decode at 1/2, 1/4 or 1/8 scale when that still fits
-        image.draft(None, (max_side, max_side))  # type: ignore[arg-type]
+        image.draft(None, (max_side, max_side))
     _load(image)
     stored = image.size
     image = _upright(image)
@@ -168,8 +168,7 @@ def _load(image: Image.Image) -> None:
         except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as exc:
             raise ImageRejectedError(
                 N_(
-                    "The image could not be decoded: the file is truncated or damaged "
-                    "(%(reason)s)."
+                    "The image could not be decoded: the file is truncated or damaged (%(reason)s)."
                 ),
                 {"reason": _short(exc)},
             ) from None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,6 +84,10 @@ class ImageParams(BaseModel):
         """The op's keyword arguments the request gives (groups not yet: see compute)."""
         spec = OPS[self.op]
         return {a.name: getattr(self, a.name) for a in spec.options if a.name not in DERIVED}
+
+    if TYPE_CHECKING:  # the op's fields are built at run time from convcore.spec
+
+        def __getattr__(self, name: str) -> Any: ...
 
 
 def _form_value(arg: Arg, value: Any) -> Any:
@@ -182,6 +186,7 @@ def _kernel_field(op: str, settings: Settings) -> tuple[Any, Any]:
     annotation = Annotated[Any, BeforeValidator(validate)]
     return annotation, Field(
         OP_DEFAULTS[op]["kernel"],
+        validate_default=True,  # the default is text too
         description=f"A named kernel ({names}) or typed rows: '1 0 -1; 2 0 -2; 1 0 -1'.",
         json_schema_extra={"type": "string", "maxLength": 20_000},
     )
@@ -190,7 +195,8 @@ def _kernel_field(op: str, settings: Settings) -> tuple[Any, Any]:
 def _option_field(arg: Arg, bounds: Bounds, default: Any) -> tuple[Any, Any]:
     """The API's field for ``arg``, reading form text first; the image mode's default."""
     annotation, info = arg_field(arg, bounds)
-    wrapped = Annotated[annotation, BeforeValidator(lambda value: _form_value(arg, value))]
+    read_form_text = BeforeValidator(lambda value: _form_value(arg, value))
+    wrapped: Any = Annotated[annotation, read_form_text]
     return wrapped, Field(default, description=info.description)
 
 
@@ -214,7 +220,7 @@ def image_models(settings: Settings) -> dict[str, type[ImageParams]]:
             if arg.name not in DERIVED:
                 default = defaults.get(arg.name, None if arg.required else arg.default)
                 fields[arg.name] = _option_field(arg, bounds, default)
-        model = create_model(  # type: ignore[call-overload]
+        model = create_model(
             "Image" + "".join(part.title() for part in op.split("_")) + "Params",
             __base__=ImageParams,
             __doc__=f"POST /api/v1/image/{op}: the image, and {spec.torch}'s arguments.",

@@ -107,8 +107,10 @@ def zoom(
     _, taps_r, taps_c = wmap.receptive_field(0, oy, ox)
     rows, tapped_r = _span(taps_r)
     cols, tapped_c = _span(taps_c)
-    grids = [(c, [[_cell(job, wmap, c, r, k, taps_r, taps_c) for k in cols] for r in rows])
-             for c in channels]
+    grids = [
+        (c, [[_cell(job, wmap, c, r, k, taps_r, taps_c) for k in cols] for r in rows])
+        for c in channels
+    ]
     sources_r = [wmap.row_sources[r] for r in taps_r if wmap.row_sources[r] >= 0]
     sources_c = [wmap.col_sources[k] for k in taps_c if wmap.col_sources[k] >= 0]
     box = None
@@ -120,8 +122,9 @@ def zoom(
     no_link: tuple[str, dict[str, Any]] = (N_("The stepper link is for conv2d."), {})
     if job.op == "conv2d" and stepper is not None:
         links, no_link = stepper.links(job, wmap, oy, ox, out.shape[0])
-    return Zoom(oy, ox, outputs, box, grids, rows, cols, tapped_r or tapped_c, kernel, links,
-                no_link)
+    return Zoom(
+        oy, ox, outputs, box, grids, rows, cols, tapped_r or tapped_c, kernel, links, no_link
+    )
 
 
 def _span(taps: tuple[int, ...]) -> tuple[tuple[int, ...], bool]:
@@ -182,10 +185,16 @@ class StepperLink:
                 },
             )
         patch = np.array(
-            [[[_cell(job, wmap, c, r, k, taps_r, taps_c).value
-               for k in range(taps_c[0], taps_c[-1] + 1)]
-              for r in range(taps_r[0], taps_r[-1] + 1)]
-             for c in range(job.x.shape[0])]
+            [
+                [
+                    [
+                        _cell(job, wmap, c, r, k, taps_r, taps_c).value
+                        for k in range(taps_c[0], taps_c[-1] + 1)
+                    ]
+                    for r in range(taps_r[0], taps_r[-1] + 1)
+                ]
+                for c in range(job.x.shape[0])
+            ]
         )
         links = []
         for o in range(out_channels):

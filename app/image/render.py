@@ -46,9 +46,13 @@ class Scale:
         return 0.0 if self.mode == "signed" else None
 
 
+#: Colours in the diverging map: odd, so that 0 has an entry of its own (pure white).
+LUT_SIZE = 255
+
+
 def _diverging_lut() -> NDArray[np.uint8]:
-    """256 colours from −1 to +1 along :data:`DIVERGING`."""
-    t = np.linspace(-1, 1, 256)
+    """:data:`LUT_SIZE` colours from −1 to +1 along :data:`DIVERGING`."""
+    t = np.linspace(-1, 1, LUT_SIZE)
     stops = np.linspace(-1, 1, len(DIVERGING))
     channels = [np.interp(t, stops, DIVERGING[:, c]) for c in range(3)]
     return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
@@ -73,7 +77,7 @@ def colourise(out: NDArray[np.floating], mode: str) -> tuple[NDArray[np.uint8], 
 
     >>> pixels, scale = colourise(np.array([[[-2.0, 0.0, 1.0]]]), "auto")
     >>> scale.mode, scale.low, scale.high, pixels[0].tolist()
-    ('signed', -2.0, 2.0, [[5, 48, 97], [247, 247, 247], [230, 160, 130]])
+    ('signed', -2.0, 2.0, [[5, 48, 97], [247, 247, 247], [214, 97, 78]])
     """
     low, high = (float(out.min()), float(out.max())) if out.size else (0.0, 0.0)
     mode = resolve_mode(mode, low, high)
@@ -85,7 +89,8 @@ def colourise(out: NDArray[np.floating], mode: str) -> tuple[NDArray[np.uint8], 
         pixels = np.rint(np.abs(out) * (255 / peak)).astype(np.uint8)
         scale = Scale("abs", 0.0, peak, "linear-gradient(to right, #000, #fff)")
     elif out.shape[0] == 1:
-        index = np.rint((np.clip(out[0] / peak, -1, 1) + 1) * 127.5).astype(np.uint8)
+        half = (LUT_SIZE - 1) / 2
+        index = np.rint((np.clip(out[0] / peak, -1, 1) + 1) * half).astype(np.uint8)
         return _diverging_lut()[index], Scale("signed", -peak, peak, _css_stops())
     else:
         pixels = np.rint(np.clip(out / peak, -1, 1) * 127.5 + 127.5).astype(np.uint8)

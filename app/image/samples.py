@@ -51,7 +51,11 @@ def _text() -> Picture:
     """Dark text on white: strokes, curves and serifs for edges and blurs to act on."""
     image = Image.new("RGB", (384, 192), "white")
     draw = ImageDraw.Draw(image)
-    lines = [("Convolution", 56, 16), ("Sobel finds edges,", 30, 96), ("a blur softens them.", 30, 136)]
+    lines = [
+        ("Convolution", 56, 16),
+        ("Sobel finds edges,", 30, 96),
+        ("a blur softens them.", 30, 136),
+    ]
     for text, size, top in lines:
         draw.text((16, top), text, fill=(20, 20, 20), font=ImageFont.load_default(size))
     return Picture(image, image.size, "sample")

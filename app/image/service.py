@@ -42,7 +42,7 @@ def validate_params(
     try:
         return model.model_validate(form_values(model, fields)), []
     except ValidationError as err:
-        errors = [clean_error(e) for e in err.errors(include_url=False)]
+        errors = [clean_error(dict(e)) for e in err.errors(include_url=False)]
         for error in errors:
             error["loc"] = ["body", *error["loc"]]
         return None, errors
@@ -96,9 +96,7 @@ class ImageResult:
         return codegen.pytorch_code(job.op, job.kwargs, input_ndim=3, kernel_shape=shape)
 
 
-def run_image(
-    params: ImageParams, upload: bytes | None, settings: Settings
-) -> ImageResult:
+def run_image(params: ImageParams, upload: bytes | None, settings: Settings) -> ImageResult:
     """Decode, check, compute and draw (in a worker thread: it is the heavy part)."""
     picture = load_picture(params, upload, settings)
     job = prepare_job(params, picture, settings)

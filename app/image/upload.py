@@ -11,15 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 
 from app.errors import BodyRejectedError
 from app.middleware import CLOSE
-
-try:  # python-multipart ≥ 0.0.13 names its module python_multipart
-    from python_multipart.multipart import MultipartParser, parse_options_header
-except ImportError:  # pragma: no cover - older releases
-    from multipart.multipart import MultipartParser, parse_options_header  # type: ignore
 
 #: Most parts in one body, and most bytes in one text field.
 MAX_PARTS = 64
@@ -101,9 +97,7 @@ def _collect(parts: list[dict[str, Any]]) -> FormData:
     """Sort the parts into text fields and files by their Content-Disposition."""
     form = FormData()
     for part in parts:
-        disposition, params = parse_options_header(
-            part["headers"].get("content-disposition", "")
-        )
+        disposition, params = parse_options_header(part["headers"].get("content-disposition", ""))
         name = params.get(b"name")
         if disposition != b"form-data" or name is None:
             continue

@@ -115,9 +115,7 @@ def build_router(settings: Settings) -> APIRouter:
         422: {
             "description": "A field, the image file or the configuration is invalid.",
             "content": {
-                "application/json": {
-                    "schema": {"$ref": "#/components/schemas/HTTPValidationError"}
-                }
+                "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}
             },
         },
     }

@@ -30,8 +30,12 @@ def to_tensor(data: bytes, mode: str = "RGB") -> torch.Tensor:
 
 
 async def post(client, op, data: bytes | None, fields: dict, headers=JSON):
-    files_ = {"image": ("picture.png", data, "image/png")} if data is not None else None
-    return await client.post(f"/api/v1/image/{op}", files=files_, data=fields, headers=headers)
+    """A multipart request, as ``curl -F`` sends it (a list field repeats)."""
+    parts = [("image", ("picture.png", data, "image/png"))] if data is not None else []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append((name, (None, item)))
+    return await client.post(f"/api/v1/image/{op}", files=parts, headers=headers)
 
 
 PICTURE = files.encode(files.noise(37, 53, seed=4))  # odd sizes: strides and windows don't fit
@@ -45,39 +49,62 @@ def per_channel(kernel: torch.Tensor, channels: int = 3) -> torch.Tensor:
 CASES = [
     (
         "conv2d",
-        {"kernel": "sobel_x", "stride": "2", "padding": "1", "dilation": "2",
-         "padding_mode": "reflect"},
-        lambda x: F.conv2d(F.pad(x[None], (1, 1, 1, 1), mode="reflect"), per_channel(SOBEL_X),
-                           stride=2, dilation=2, groups=3)[0],
+        {
+            "kernel": "sobel_x",
+            "stride": "2",
+            "padding": "1",
+            "dilation": "2",
+            "padding_mode": "reflect",
+        },
+        lambda x: F.conv2d(
+            F.pad(x[None], (1, 1, 1, 1), mode="reflect"),
+            per_channel(SOBEL_X),
+            stride=2,
+            dilation=2,
+            groups=3,
+        )[0],
         "RGB",
     ),
     (
         "conv2d",
         {"kernel": "1 2; 3 -4", "padding": "same", "combine": "mix"},
-        lambda x: F.conv2d(x[None], torch.tensor([[1.0, 2], [3, -4]]).expand(1, 3, 2, 2),
-                           padding="same")[0],
+        lambda x: F.conv2d(
+            x[None], torch.tensor([[1.0, 2], [3, -4]]).expand(1, 3, 2, 2), padding="same"
+        )[0],
         "RGB",
     ),
     (
         "conv2d",
         {"kernel": "laplacian", "channels": "gray", "stride": ["1", "3"]},
-        lambda x: F.conv2d(x[None], torch.tensor([[[[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]]]),
-                           stride=(1, 3))[0],
+        lambda x: F.conv2d(
+            x[None],
+            torch.tensor([[[[0.0, 1, 0], [1, -4, 1], [0, 1, 0]]]]),
+            stride=(1, 3),
+            padding=1,
+        )[0],
         "L",
     ),
     (
         "conv_transpose2d",
         {},  # the default: bilinear upsampling ×2
-        lambda x: F.conv_transpose2d(x[None], per_channel(BILINEAR), stride=2, padding=1,
-                                     output_padding=1, groups=3)[0],
+        lambda x: F.conv_transpose2d(
+            x[None], per_channel(BILINEAR), stride=2, padding=1, output_padding=1, groups=3
+        )[0],
         "RGB",
     ),
     (
         "conv_transpose2d",
-        {"kernel": "[[1, -1], [2, 0.5]]", "combine": "mix", "stride": "3", "padding": "0",
-         "output_padding": "0", "dilation": "2"},
-        lambda x: F.conv_transpose2d(x[None], torch.tensor([[1.0, -1], [2, 0.5]]).expand(3, 1, 2, 2),
-                                     stride=3, dilation=2)[0],
+        {
+            "kernel": "[[1, -1], [2, 0.5]]",
+            "combine": "mix",
+            "stride": "3",
+            "padding": "0",
+            "output_padding": "0",
+            "dilation": "2",
+        },
+        lambda x: F.conv_transpose2d(
+            x[None], torch.tensor([[1.0, -1], [2, 0.5]]).expand(3, 1, 2, 2), stride=3, dilation=2
+        )[0],
         "RGB",
     ),
     (
@@ -129,7 +156,9 @@ async def test_a_large_picture_is_shrunk_and_still_matches_torch(client):
 
 
 async def test_a_sample_needs_no_upload(client):
-    response = await post(client, "max_pool2d", None, {"sample": "checkerboard", "kernel_size": "2"})
+    response = await post(
+        client, "max_pool2d", None, {"sample": "checkerboard", "kernel_size": "2"}
+    )
     assert response.status_code == 200
     assert response.json()["output"]["shape"] == [3, 128, 128]
 
@@ -151,7 +180,11 @@ async def test_signed_outputs_are_drawn_white_at_zero_and_dark_red_at_the_top(cl
     pixels = np.zeros((8, 8), dtype=np.uint8)
     pixels[:, 4:] = 255  # an edge: Sobel x is +4 on it; −4 at the right border (zero padding)
     response = await post(
-        client, "conv2d", files.encode(pixels), {"kernel": "sobel_x", "channels": "gray"}, headers={}
+        client,
+        "conv2d",
+        files.encode(pixels),
+        {"kernel": "sobel_x", "channels": "gray"},
+        headers={},
     )
     assert response.headers["x-display"] == "signed"
     low, high = map(float, response.headers["x-output-range"].split(","))

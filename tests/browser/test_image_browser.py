@@ -27,8 +27,9 @@ def _click_pixel(page: Page, oy: int, ox: int) -> None:
     img = page.locator("#out-img")
     box = img.bounding_box()
     width, height = img.evaluate("i => [i.naturalWidth, i.naturalHeight]")
-    page.mouse.click(box["x"] + (ox + 0.5) * box["width"] / width,
-                     box["y"] + (oy + 0.5) * box["height"] / height)
+    page.mouse.click(
+        box["x"] + (ox + 0.5) * box["width"] / width, box["y"] + (oy + 0.5) * box["height"] / height
+    )
 
 
 def test_upload_click_a_pixel_and_step_through_it(page: Page, live_server, shot, tmp_path):

@@ -41,8 +41,9 @@ def exif_rotated_jpeg(orientation: int = 6) -> bytes:
 
 
 def animated(fmt: str, frames: int = 120, side: int = 32) -> bytes:
-    """A many-frame animation (GIF, WebP or APNG): each frame a different grey."""
-    images = [Image.new("RGB", (side, side), (i % 256,) * 3) for i in range(frames)]
+    """A many-frame animation (GIF, WebP or APNG): each frame different noise (an encoder
+    merges frames that look alike)."""
+    images = [Image.fromarray(noise(side, side, seed=i)) for i in range(frames)]
     buffer = BytesIO()
     images[0].save(buffer, fmt, save_all=True, append_images=images[1:], duration=40, loop=0)
     return buffer.getvalue()
@@ -57,8 +58,11 @@ def bomb_png(width: int, height: int) -> bytes:
     a few hundred bytes that would unpack to ``width·height`` bytes."""
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     rows = zlib.compress(b"\x00" * (width + 1) * 64, 9)  # the first 64 rows, all zero
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", rows) + _chunk(
-        b"IEND", b""
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", rows)
+        + _chunk(b"IEND", b"")
     )
 
 
