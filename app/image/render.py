@@ -15,20 +15,20 @@ the numbers themselves.
 from __future__ import annotations
 
 import base64
+import struct
+import zlib
 from dataclasses import dataclass
-from io import BytesIO
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
 
 #: The diverging map's stops, from −1 through 0 to +1 (blue, white, red).
 DIVERGING = np.array(
     [[5, 48, 97], [67, 147, 195], [247, 247, 247], [214, 96, 77], [103, 0, 31]], dtype=np.float64
 )
 
-#: zlib level of the PNGs: 1 is several times faster than 6 for 10–20 % more bytes.
-PNG_LEVEL = 1
+#: The PNG file signature.
+_PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,31 @@ def input_pixels(pixels: NDArray[np.uint8]) -> NDArray[np.uint8]:
 def png_bytes(pixels: NDArray[np.uint8]) -> bytes:
     """``(H, W)`` grey or ``(H, W, 3)`` RGB pixels as a PNG file.
 
-    >>> png_bytes(np.zeros((2, 3), dtype=np.uint8))[:8]
-    b'\\x89PNG\\r\\n\\x1a\\n'
+    Written here rather than by Pillow, for speed: every row unfiltered and zlib's fastest
+    run-length strategy. Pillow's encoder chooses a filter for every row, which took 28 ms
+    of a 512×512 RGB answer (this takes about 6, for files of about the same size; a photo
+    comes out about half as large again); the answer's budget is 50 ms in all.
+
+    >>> from io import BytesIO
+    >>> from PIL import Image
+    >>> pixels = np.arange(24, dtype=np.uint8).reshape(2, 4, 3)
+    >>> data = png_bytes(pixels)
+    >>> data[:8], np.array_equal(np.asarray(Image.open(BytesIO(data))), pixels)
+    (b'\\x89PNG\\r\\n\\x1a\\n', True)
     """
-    buffer = BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG", compress_level=PNG_LEVEL)
-    return buffer.getvalue()
+    height, width = pixels.shape[:2]
+    colour = pixels.ndim == 3
+    rows = np.zeros((height, 1 + pixels[0].size), dtype=np.uint8)  # filter byte 0: none
+    rows[:, 1:] = pixels.reshape(height, -1)
+    packer = zlib.compressobj(1, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    data = packer.compress(rows.tobytes()) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if colour else 0, 0, 0, 0)
+    return _PNG + _chunk(b"IHDR", header) + _chunk(b"IDAT", data) + _chunk(b"IEND", b"")
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def data_url(png: bytes) -> str:

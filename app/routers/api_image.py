@@ -9,6 +9,7 @@ run in the work gate (:mod:`app.gate`): an image is always heavy work.
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,6 +23,9 @@ from app.routing import ApiRoute
 from app.schemas.image import ImageOpResponse
 from app.settings import Settings
 from convcore.spec import OPS
+
+#: JSON answers longer than this are gzipped here for a client that accepts it.
+GZIP_OVER = 1_000_000
 
 _SUMMARIES = {
     "conv2d": "An image through conv2d",
@@ -47,7 +51,8 @@ def _endpoint(op: str) -> Any:
         params = checked_params(image_models(settings)[op], form.fields)
         upload = form.files.get("image") or None
         as_json = wants_json(request.headers.get("accept", ""))
-        content, headers, media = await offload(_answer, params, upload, settings, as_json)
+        gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
+        content, headers, media = await offload(_answer, params, upload, settings, as_json, gzip_ok)
         return Response(content, media_type=media, headers=headers)
 
     endpoint.__name__ = f"image_{op}"
@@ -64,11 +69,20 @@ def _endpoint(op: str) -> Any:
 
 
 def _answer(
-    params: ImageParams, upload: bytes | None, settings: Settings, as_json: bool
+    params: ImageParams, upload: bytes | None, settings: Settings, as_json: bool, gzip_ok: bool
 ) -> tuple[bytes, dict[str, str], str]:
+    """The answer's body, headers and media type (in the work gate: all of it is heavy).
+
+    The JSON of a 512×512 RGB picture is about 30 MB: it is compressed here, at level 1
+    (0.2 s), rather than by the app's middleware at level 6 (1.4 s, outside the gate).
+    """
     result = run_image(params, upload, settings)
     if as_json:
-        return json_answer(result), {}, "application/json"
+        body = json_answer(result)
+        if gzip_ok and len(body) > GZIP_OVER:
+            headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+            return gzip.compress(body, compresslevel=1), headers, "application/json"
+        return body, {}, "application/json"
     png, headers = png_answer(result)
     return png, headers, "image/png"
 

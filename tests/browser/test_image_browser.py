@@ -25,6 +25,7 @@ def _number(text: str) -> float:
 def _click_pixel(page: Page, oy: int, ox: int) -> None:
     """Click the middle of output pixel (oy, ox), wherever and however large it is drawn."""
     img = page.locator("#out-img")
+    img.scroll_into_view_if_needed()
     box = img.bounding_box()
     width, height = img.evaluate("i => [i.naturalWidth, i.naturalHeight]")
     page.mouse.click(
