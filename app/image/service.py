@@ -16,7 +16,12 @@ import pydantic_core
 from numpy.typing import NDArray
 from pydantic import ValidationError
 
-from app.errors import BodyRejectedError, ImageRejectedError, clean_error
+from app.errors import (
+    BodyRejectedError,
+    ImageRejectedError,
+    LimitExceededError,
+    clean_error,
+)
 from app.i18n import N_
 from app.image.compute import ImageJob, prepare_job
 from app.image.decode import Picture, decode_image
@@ -115,9 +120,22 @@ def png_answer(result: ImageResult) -> tuple[bytes, dict[str, str]]:
     return png_bytes(result.pixels), headers
 
 
-def json_answer(result: ImageResult) -> bytes:
-    """The numbers: the input tensor as to_tensor gives it, the weight, the output."""
+def json_answer(result: ImageResult, settings: Settings) -> bytes:
+    """The numbers: the input tensor as to_tensor gives it, the weight, the output.
+
+    At most as many output values as a picture of ``image_max_side`` has (3 × side²): an
+    upsampled 1024×1024 output would be 60 MB of JSON and over a second of work.
+    """
     job = result.job
+    most = 3 * settings.image_max_side**2
+    if result.out.size > most:
+        raise LimitExceededError(
+            "output",
+            result.out.size,
+            most,
+            "image_max_side",
+            "output values in a JSON answer (ask for the PNG, or a smaller output)",
+        )
     kwargs = {k: list(v) if isinstance(v, tuple) else v for k, v in job.kwargs.items()}
     width, height = job.picture.source
     body = {

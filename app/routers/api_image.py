@@ -78,7 +78,7 @@ def _answer(
     """
     result = run_image(params, upload, settings)
     if as_json:
-        body = json_answer(result)
+        body = json_answer(result, settings)
         if gzip_ok and len(body) > GZIP_OVER:
             headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
             return gzip.compress(body, compresslevel=1), headers, "application/json"

@@ -300,3 +300,16 @@ async def test_the_schema_documents_the_multipart_body_and_both_answers(client):
     conv = schema["paths"]["/api/v1/image/conv2d"]["post"]["requestBody"]["content"]
     stride = conv["multipart/form-data"]["schema"]["properties"]["stride"]
     assert stride["anyOf"][0]["maximum"] == Settings().max_side
+
+
+async def test_a_json_answer_over_a_pictures_worth_of_values_is_refused(client):
+    # 300×300 upsampled ×3: (300 − 1)·3 − 2 + 2 + 1 + 1 = 899 a side, 3 × 899² values, more
+    # than 3 × 512²; the PNG is fine
+    fields = {"stride": "3", "padding": "1", "output_padding": "1"}
+    big = files.encode(files.noise(300, 300))
+    response = await post(client, "conv_transpose2d", big, fields)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["ctx"]["setting"] == "image_max_side"
+    response = await post(client, "conv_transpose2d", big, fields, headers={})
+    assert response.status_code == 200
+    assert response.headers["x-output-shape"] == "3,899,899"
