@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from io import BytesIO
+from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -313,3 +316,34 @@ async def test_a_json_answer_over_a_pictures_worth_of_values_is_refused(client):
     response = await post(client, "conv_transpose2d", big, fields, headers={})
     assert response.status_code == 200
     assert response.headers["x-output-shape"] == "3,899,899"
+
+
+def readme_image_examples() -> list[tuple[str, list[tuple[str, str]], dict[str, str]]]:
+    """The README's curl examples of the image endpoints: (op, form fields, headers)."""
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text().replace("\\\n", " ")
+    examples = []
+    for line in text.splitlines():
+        if not line.startswith("curl ") or "$API/image/" not in line:
+            continue
+        words = shlex.split(line)
+        op = next(w for w in words if w.startswith("$API/image/")).rsplit("/", 1)[1]
+        fields = [tuple(w.split("=", 1)) for prev, w in pairwise(words) if prev == "-F"]
+        headers = dict(
+            tuple(part.strip() for part in w.split(":", 1))
+            for prev, w in pairwise(words)
+            if prev == "-H"
+        )
+        examples.append((op, fields, headers))
+    assert len(examples) >= 3, "the README shows the image endpoints"
+    return examples
+
+
+@pytest.mark.parametrize(("op", "fields", "headers"), readme_image_examples())
+async def test_the_readme_image_examples_answer(client, op, fields, headers):
+    photo = files.encode(files.noise(60, 80), "JPEG")
+    parts = [
+        (name, ("photo.jpg", photo, "image/jpeg") if value.startswith("@") else (None, value))
+        for name, value in fields
+    ]
+    response = await client.post(f"/api/v1/image/{op}", files=parts, headers=headers)
+    assert response.status_code == 200, response.text
