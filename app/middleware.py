@@ -57,8 +57,7 @@ class BodyLimits:
     ) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
         self.routes = dict(routes or {})
-        largest = max([max_bytes, *(limit for limit, _ in self.routes.values())])
-        self.memory = max(memory, largest)  # room for at least one maximal body
+        self.memory = max(memory, max_bytes)  # room for at least one maximal body
         self.held = 0  # bytes of the bodies of the requests in progress
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
@@ -98,7 +97,7 @@ class BodyLimits:
                         raise _BodyRefusedError(
                             413, self._too_large(f"more than {max_bytes}", max_bytes, setting)
                         )
-                    if self.held > self.memory:
+                    if self.held > max(self.memory, max_bytes):  # one body always fits
                         raise _BodyRefusedError(
                             503,
                             "the server is receiving too many large bodies at once "
