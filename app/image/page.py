@@ -162,7 +162,7 @@ def build_view(
     view = ImageView(op, fields, params, upload_name=upload_name if upload else "")
     for error in errors:
         name = str(error["loc"][1]) if len(error["loc"]) > 1 else "image"
-        view.add(name, error["msg"])
+        view.add(name, str(error["msg"]).removeprefix("Value error, "))
     if params is None:
         return view
     if not upload and params.sample is None:
