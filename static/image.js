@@ -4,6 +4,7 @@
 (() => {
   'use strict';
   let upload = null; // the chosen file, sent again with every change (the server keeps nothing)
+  let source = ''; // the size of the file first chosen, once the decoded picture replaces it
   let busy = null; // the request in flight; a newer one replaces it
 
   const $ = (id) => document.getElementById(id);
@@ -13,6 +14,7 @@
     const data = new FormData(form());
     data.delete('image');
     if (file) data.append('image', file, file.name || 'image');
+    if (file && file === upload && source) data.set('source', source);
     for (const [name, value] of Object.entries(extra || {})) data.set(name, value);
     return data;
   }
@@ -59,13 +61,28 @@
         $('f-image').value = '';
         return;
       }
+      if (file !== upload) source = '';
       upload = file;
       $('image-main').replaceWith(fresh);
+      adoptPicture(fresh);
       const share = fresh.dataset.share;
       if (share && !upload) history.replaceState(null, '', share);
       if (focused && $(focused)) $(focused).focus();
     }
     placeMarks();
+  }
+
+  // After an upload is accepted, send the picture the server decoded instead of the file:
+  // upright, at most 512 pixels a side, lossless, so it decodes to the same pixels, and
+  // usually far smaller than a phone's photo. The original size travels for the caption.
+  function adoptPicture(main) {
+    let url = main.dataset.picture;
+    if (!upload || !url) return;
+    if (url === 'in') url = $('in-img').src;
+    const bytes = Uint8Array.from(atob(url.split(',')[1]), (c) => c.charCodeAt(0));
+    if (bytes.length >= upload.size) return;
+    upload = new File([bytes], upload.name, { type: 'image/png' });
+    source = main.dataset.source || '';
   }
 
   function detail(text, status) {

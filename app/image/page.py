@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from app.errors import ImageRejectedError, LimitExceededError
 from app.i18n import N_
 from app.image.params import IMAGE_OPS, OP_DEFAULTS, ImageParams, image_models
@@ -33,7 +35,7 @@ from convcore.spec import OPS
 
 #: The page's own fields (everything that is not the model's).
 PAGE_FIELDS = frozenset(
-    {"lang", "op", "shown", "kp", "k", "k0", "padword", "oy", "ox", "zoom", "image"}
+    {"lang", "op", "shown", "kp", "k", "k0", "padword", "oy", "ox", "zoom", "image", "source"}
 )
 
 #: Each op's label in the page's menu (N_-marked).
@@ -74,6 +76,25 @@ class ImageView:
     output_url: str = ""
     zoom: Zoom | None = None
     upload_name: str = ""
+    picture_url: str = ""
+
+    @property
+    def source(self) -> tuple[int, int] | None:
+        """The size of the picture as first uploaded (width, height).
+
+        The page's script sends the decoded picture instead of the uploaded file after the
+        first answer (smaller, and decoded the same again), with the original size in the
+        field ``source`` for the caption; nothing else reads it.
+        """
+        if self.result is None:
+            return None
+        size = self.result.job.picture.source
+        text = (self.fields.get("source") or [""])[-1]
+        try:
+            width, height = (int(part) for part in text.split("x"))
+        except ValueError:
+            return size
+        return (width, height) if width >= size[0] and height >= size[1] else size
 
     def value(self, name: str, index: int = 0) -> str:
         """A field's value as the form shows it (as typed; else the model's default)."""
@@ -189,6 +210,10 @@ def _draw(view: ImageView, fields: Mapping[str, list[str]], stepper: StepperLink
     result = view.result
     assert result is not None
     view.input_url = data_url(png_bytes(input_pixels(result.job.pixels)))
+    if view.upload_name:  # the decoded picture, for the script to send instead of the file
+        rgb = np.asarray(result.job.picture.image)
+        same = result.job.params.channels == "rgb"  # then the input drawn is that picture
+        view.picture_url = "in" if same else data_url(png_bytes(rgb))
     view.output_url = data_url(png_bytes(result.pixels))
     oy, ox = _int(fields.get("oy")), _int(fields.get("ox"))
     if oy is not None and ox is not None:

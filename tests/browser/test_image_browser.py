@@ -137,3 +137,31 @@ def test_under_the_content_security_policy(browser, live_server, tmp_path):
     expect(page.locator("#zoom h3")).to_contain_text("row 3, column 4")
     assert page.evaluate("window.__csp") == []
     context.close()
+
+
+def test_after_an_upload_the_decoded_picture_is_sent_instead(page: Page, live_server, tmp_path):
+    big = tmp_path / "big.png"
+    big.write_bytes(files.encode(files.noise(800, 1000, seed=2)))  # 2.4 MB of noise
+    page.add_init_script(  # the size of every image the page's script sends
+        "window.__sent = []; const send = window.fetch; window.fetch = (url, options) => {"
+        " const body = options && options.body;"
+        " if (body instanceof FormData && body.get('image')) __sent.push(body.get('image').size);"
+        " return send(url, options); };"
+    )
+    page.goto(live_server + "/image")
+    page.set_input_files("#f-image", str(big))
+    expect(page.locator("#upload-name")).to_contain_text("big.png")
+    first = page.locator("#out-img").get_attribute("src")
+    page.locator("#f-stride").fill("2")
+    page.locator("#f-stride").press("Tab")  # a change: the page asks again
+    expect(page.locator("#out-img")).to_have_attribute("height", "205")  # stride 2 on rows
+    page.locator("#f-stride").fill("1")
+    page.locator("#f-stride").press("Tab")
+    expect(page.locator("#out-img")).to_have_attribute("height", "410")
+    assert page.locator("#out-img").get_attribute("src") == first  # the same pixels
+    assert "shrunk from 1000×800" in page.locator("#in-frame + figcaption").inner_text()
+    assert "big.png" in page.locator("#upload-name").inner_text()
+    sizes = page.evaluate("window.__sent")
+    assert len(sizes) == 3
+    assert sizes[0] > 2_000_000
+    assert max(sizes[1:]) < 1_000_000, sizes  # the decoded 512×410 picture, not the file
