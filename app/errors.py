@@ -63,6 +63,31 @@ class ApiError(Exception):
         self.field, self.message = field, message
 
 
+class ImageRejectedError(Exception):
+    """An uploaded file that cannot be used as an image: not one, broken, too big, animated.
+
+    The message is ``template % values``; the template is marked for translation (the page
+    shows it in its language, the API in English). ``kind`` is the 422's error type
+    (``image_invalid``, or ``limit_exceeded`` with ``setting`` for a file over a size
+    limit); ``status`` is 413 for a file over the upload size limit, 422 otherwise.
+    Nothing is computed for such a file.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        values: dict[str, Any] | None = None,
+        *,
+        kind: str = "image_invalid",
+        setting: str = "",
+        status: int = 422,
+    ) -> None:
+        self.template, self.values = template, dict(values or {})
+        self.message = template % self.values
+        super().__init__(self.message)
+        self.kind, self.setting, self.status = kind, setting, status
+
+
 class BodyRejectedError(HTTPException):
     """A 422 raised while reading the body, carrying its errors cleaned for the response.
 
@@ -162,6 +187,13 @@ async def _on_convcore(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(loc, str(exc), "convcore_error"), status_code=422)
 
 
+async def _on_image(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ImageRejectedError)
+    extra: dict[str, Any] = {"ctx": {"setting": exc.setting}} if exc.setting else {}
+    body = error_body(["body", "image"], exc.message, exc.kind, **extra)
+    return JSONResponse(body, status_code=exc.status)
+
+
 async def _on_api_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return JSONResponse(error_body(_loc(exc.field), exc.message, "value_error"), status_code=422)
@@ -198,4 +230,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(LimitExceededError, _on_limit)
     app.add_exception_handler(ConvcoreError, _on_convcore)
     app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(ImageRejectedError, _on_image)
     app.add_exception_handler(Exception, _on_anything)

@@ -9,11 +9,15 @@ from starlette.types import ASGIApp
 from app.errors import install_error_handlers
 from app.gate import WorkGate
 from app.middleware import BodyLimits, HeadAsGet
-from app.routers import api_catalog, api_inspect, api_ops, api_trace, docs, health
+from app.routers import api_catalog, api_image, api_inspect, api_ops, api_trace, docs, health
+from app.routers.image_page import install_image_page
 from app.routers.pages import install_pages
 from app.runtime import lifespan
 from app.security import SecurityHeaders
 from app.settings import Settings
+
+#: Bytes an image request's body may carry besides the file: its form fields and boundaries.
+IMAGE_FORM_BYTES = 256 * 1024
 
 
 class ConvplayApp(FastAPI):
@@ -45,11 +49,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lane: WorkGate(settings.max_page_renders, settings.max_page_queue, pages=True)
         for lane in ("step", "board")
     }
+    # an image upload is larger than any JSON body: the file, plus room for the form's fields
+    image_body = (settings.image_max_bytes + IMAGE_FORM_BYTES, "image_max_bytes")
     app.add_middleware(
         BodyLimits,
         max_bytes=settings.max_body_bytes,
         timeout=settings.body_timeout,
         memory=settings.max_body_memory,
+        routes={"/api/v1/image/": image_body, "/image": image_body},
     )
     # Pages and steps: HTML compresses ~14×. Level 6 (zlib's default), not Starlette's 9:
     # on the API's long runs of numbers level 9 took 0.2–0.25 s of CPU per MB of JSON for
@@ -62,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_ops.build_router(settings))
     app.include_router(api_trace.build_router(settings))
     app.include_router(api_inspect.build_router(settings))
+    app.include_router(api_image.build_router(settings))
     app.include_router(api_catalog.router)
     app.include_router(docs.router)
     install_pages(app)
+    install_image_page(app)
     return app

@@ -18,6 +18,7 @@ connection (the rest of the body is not worth reading):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -40,19 +41,42 @@ class _BodyRefusedError(HTTPException):
 
 class BodyLimits:
     """ASGI middleware: 415 for a compressed body, 413 past ``max_bytes``, 408 past ``timeout``,
-    503 while the bodies held at once would pass ``memory`` bytes."""
+    503 while the bodies held at once would pass ``memory`` bytes.
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float, memory: int) -> None:
+    ``routes`` gives paths (prefixes, below the root path) a limit of their own and the
+    setting that names it: an uploaded image is larger than any JSON body.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout: float,
+        memory: int,
+        routes: Mapping[str, tuple[int, str]] | None = None,
+    ) -> None:
         self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+        self.routes = dict(routes or {})
         self.memory = max(memory, max_bytes)  # room for at least one maximal body
         self.held = 0  # bytes of the bodies of the requests in progress
+
+    def _limit(self, scope: Scope) -> tuple[int, str]:
+        """The body limit of the request's path, and its setting."""
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        for prefix, limit in self.routes.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes, "max_body_bytes"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", ()))
-        refusal = self._refusal(headers)
+        max_bytes, setting = self._limit(scope)
+        refusal = self._refusal(headers, max_bytes, setting)
         if refusal is not None:
             await _answer(send, refusal)
             return
@@ -69,9 +93,11 @@ class BodyLimits:
                     size = len(message.get("body", b""))
                     received += size
                     self.held += size
-                    if received > self.max_bytes:
-                        raise _BodyRefusedError(413, self._too_large(f"more than {self.max_bytes}"))
-                    if self.held > self.memory:
+                    if received > max_bytes:
+                        raise _BodyRefusedError(
+                            413, self._too_large(f"more than {max_bytes}", max_bytes, setting)
+                        )
+                    if self.held > max(self.memory, max_bytes):  # one body always fits
                         raise _BodyRefusedError(
                             503,
                             "the server is receiving too many large bodies at once "
@@ -102,7 +128,9 @@ class BodyLimits:
         finally:
             self.held -= received
 
-    def _refusal(self, headers: dict[bytes, bytes]) -> _BodyRefusedError | None:
+    def _refusal(
+        self, headers: dict[bytes, bytes], max_bytes: int, setting: str
+    ) -> _BodyRefusedError | None:
         """What to refuse from the headers alone, or None."""
         encoding = headers.get(b"content-encoding", b"identity").strip().lower()
         has_body = b"transfer-encoding" in headers or _content_length(headers) not in (None, 0)
@@ -113,15 +141,16 @@ class BodyLimits:
                 "send it uncompressed, as plain UTF-8 JSON",
             )
         declared = _content_length(headers)
-        if declared is not None and declared > self.max_bytes:
-            return _BodyRefusedError(413, self._too_large(str(declared)))
+        if declared is not None and declared > max_bytes:
+            return _BodyRefusedError(413, self._too_large(str(declared), max_bytes, setting))
         return None
 
-    def _too_large(self, size: str) -> str:
+    @staticmethod
+    def _too_large(size: str, max_bytes: int, setting: str) -> str:
         """The 413 message: what was received and the limit."""
         return (
-            f"request body is {size} bytes, over the limit of {self.max_bytes} bytes "
-            "(max_body_bytes); send a smaller input"
+            f"request body is {size} bytes, over the limit of {max_bytes} bytes "
+            f"({setting}); send a smaller input"
         )
 
 

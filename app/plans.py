@@ -133,7 +133,19 @@ def plan_op(body: OpBody, settings: Settings, method: str | None = None) -> Plan
         value = getattr(body, arg.name, None)
         if value is not None and arg.name in ARRAY_CHECKS:
             ARRAY_CHECKS[arg.name](arg.name, value.shape, settings)
-    call = PREPARE[body.op](*body.arrays(), **body.kwargs())
+    return plan_call(body.op, body.arrays(), body.kwargs(), settings, method)
+
+
+def plan_call(
+    op: str,
+    arrays: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    settings: Settings,
+    method: str | None = None,
+) -> Plan[Any]:
+    """Check a call of ``op`` on arrays already held to their own limits (a request's, or an
+    image's): convcore's prepare step, then the output, the work and ``method``'s costs."""
+    call = PREPARE[op](*arrays, **kwargs)
     return _checked(call, settings, method)
 
 

@@ -186,3 +186,34 @@ class Settings(BaseSettings):
         description="Most pixels of an exported figure or animation frame (width × height); "
         "its cells shrink to fit, down to 6 pixels, and past that the export gets a 422.",
     )
+
+    # Image mode (/image and POST /api/v1/image/{op}): a picture is larger than any array the
+    # JSON API takes, so it has limits of its own; the op's arguments keep the ones above.
+    image_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        description="Largest uploaded image file in bytes (PNG, JPEG or WebP).",
+    )
+    image_max_pixels: int = Field(
+        default=40_000_000,
+        ge=1,
+        description="Most pixels (width × height) an uploaded file may declare; more is "
+        "refused as a decompression bomb before anything is decoded.",
+    )
+    image_max_side: int = Field(
+        default=512,
+        ge=1,
+        description="Images are shrunk (keeping their proportions) to at most this many "
+        "pixels a side before the operation runs.",
+    )
+    image_max_output_side: int = Field(
+        default=1024,
+        ge=1,
+        description="Largest height or width of an image operation's output (a transposed "
+        "convolution upsamples).",
+    )
+    image_max_multiplies: int = Field(
+        default=120_000_000,
+        ge=1,
+        description="Most multiply-adds (or intermediate values) of one image operation.",
+    )

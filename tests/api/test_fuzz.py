@@ -115,6 +115,12 @@ def assert_accepted_unless_arguments_conflict(response, case) -> None:
     """Schema-valid data gets a 200, or a 422 for a rule the schema cannot express."""
     if response.status_code < 400:
         return
+    if case.path.startswith("/api/v1/image/"):
+        # an image endpoint's file must be a picture Pillow can decode, and its kernel a name
+        # or rows of numbers: no JSON Schema can say either, so schema-valid bodies may get a
+        # 422 there (still a 4xx in the documented format: the checks above hold)
+        assert response.status_code in (413, 422), response.text
+        return
     assert response.status_code == 422, response.text
     if not RAISED:  # rejected while parsing: only rows of unequal length may be
         for error in response.json()["detail"]:
