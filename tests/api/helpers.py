@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 import numpy as np
 import torch
 
@@ -21,3 +22,10 @@ def assert_422(response, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in text, text
     return text
+
+
+async def wait_until(condition) -> None:
+    """Poll ``condition`` on the event loop until it holds (10 s at most)."""
+    with anyio.fail_after(10):
+        while not condition():
+            await anyio.sleep(0.01)

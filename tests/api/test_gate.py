@@ -16,6 +16,7 @@ import pytest
 from app.gate import ClientGoneError, ServerBusyError, WorkGate
 from app.routers import api_ops
 from app.settings import Settings
+from tests.api.helpers import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -44,12 +45,6 @@ def held(monkeypatch):
     monkeypatch.setattr(api_ops, "_convolution", blocking)
     yield release
     release.set()
-
-
-async def wait_until(condition) -> None:
-    with anyio.fail_after(10):
-        while not condition():
-            await anyio.sleep(0.01)
 
 
 async def test_a_full_gate_answers_503_with_retry_after(make_client, held):

@@ -13,6 +13,7 @@ import pytest
 
 from app.pages import render
 from app.settings import Settings
+from tests.api.helpers import wait_until
 
 pytestmark = pytest.mark.anyio
 
@@ -34,12 +35,6 @@ def held_boards(monkeypatch):
     monkeypatch.setattr("app.routers.pages.serve", blocking)
     yield release
     release.set()
-
-
-async def wait_until(condition) -> None:
-    with anyio.fail_after(10):
-        while not condition():
-            await anyio.sleep(0.01)
 
 
 async def test_boards_queue_in_their_lane_and_steps_pass(make_client, held_boards):

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from playwright.sync_api import Page, expect
 
+from tests.browser.axe import serious_violations
 from tests.image import files
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SOBEL_X = [[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 
 
@@ -91,12 +89,6 @@ def test_a_bad_upload_is_said_inline_and_the_picture_stays(page: Page, live_serv
     assert page.locator("#upload-name").count() == 0
 
 
-def _axe(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -108,7 +100,7 @@ def _axe(page: Page) -> list[dict]:
 )
 def test_no_serious_accessibility_violations(page: Page, live_server, query):
     page.goto(live_server + query)
-    bad = _axe(page)
+    bad = serious_violations(page)
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
 
 

@@ -7,7 +7,6 @@ Expected numbers come from ``torch.nn.functional`` computed here, never from the
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -20,10 +19,10 @@ from playwright.sync_api import Page, expect
 import convcore as cc
 from app.pages.pool.presets import presets
 from convcore.patterns import input_pattern
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 HEAVY = "h=16&w=16&ci=4&xp=random&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3"
 
 
@@ -399,12 +398,6 @@ def test_playing_at_the_fastest_speed_shows_every_step(page: Page, live_server):
 # ---- phones, projectors, print, axe --------------------------------------------------------
 
 
-def _axe(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -419,7 +412,7 @@ def _axe(page: Page) -> list[dict]:
 )
 def test_no_serious_accessibility_violations(page: Page, live_server, query):
     page.goto(live_server + query)
-    bad = _axe(page)
+    bad = serious_violations(page)
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
 
 

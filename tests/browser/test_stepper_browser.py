@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -13,10 +12,10 @@ import torch.nn.functional as F
 from playwright.sync_api import Page, expect
 
 from convcore.patterns import input_pattern
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 
 # strided, padded, dilated, reflect-padded: (6 + 2 − 2·2 − 1)//2 + 1 = 2 rows, 8 columns
 STRIDED = (
@@ -237,12 +236,6 @@ def test_method_tabs(page: Page, live_server, shot, tab):
     shot(page, f"tab-{tab}")
 
 
-def _axe(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -258,7 +251,7 @@ def test_no_serious_accessibility_violations(page: Page, live_server, query, sho
     page.goto(live_server + query)
     if query == "/":
         shot(page, "default")
-    bad = _axe(page)
+    bad = serious_violations(page)
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
 
 

@@ -9,7 +9,6 @@ cell (iy·s + i·d, ix·s + j·d)), never from the page's own code.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
@@ -19,10 +18,10 @@ import torch.nn.functional as F
 from playwright.sync_api import Page, expect
 
 from convcore.patterns import input_pattern, kernel_pattern
+from tests.browser.axe import serious_violations
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 PAGE = "/conv_transpose2d"
 TABS = ["scatter", "zero_insert", "kt", "col2im", "torch"]
 # 2 → 4 channels in 2 groups, stride (2, 3), padding (1, 2), output_padding (1, 0),
@@ -395,12 +394,6 @@ def test_print_is_one_step_without_controls(page: Page, live_server, shot):
     shot(page, "transposed-print")
 
 
-def _axe(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize(
     "query",
     [
@@ -413,5 +406,5 @@ def _axe(page: Page) -> list[dict]:
 )
 def test_no_serious_accessibility_violations(page: Page, live_server, query):
     page.goto(live_server + query)
-    bad = _axe(page)
+    bad = serious_violations(page)
     assert not bad, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in bad]
