@@ -141,6 +141,10 @@ def parse_kernel(text: str, max_side: int) -> NDArray[np.float64]:
     if text.startswith("["):
         try:
             rows = [[float(v) for v in row] for row in json.loads(text)]
+        except RecursionError:  # json's decoder gives up on ~1000 nested lists
+            raise ValueError(
+                "the kernel's lists are nested too deeply: send rows of numbers"
+            ) from None
         except (ValueError, TypeError) as exc:
             raise ValueError(f"the kernel is not a JSON list of rows of numbers ({exc})") from None
     else:

@@ -256,6 +256,7 @@ async def test_a_json_body_is_a_415(client):
         ({"stride": "0"}, "stride", "stride"),
         ({"kernel": "1 2; 3"}, "kernel", "row 2"),
         ({"kernel": "blurry"}, "kernel", "must be one of"),
+        ({"kernel": "[" * 1000 + "]" * 1000}, "kernel", "nested too deeply"),  # was a 500
         ({"padding_mode": "mirror"}, "padding_mode", "zeros"),
         ({"channels": "cmyk"}, "channels", "gray"),
         ({"frobnicate": "1"}, "frobnicate", "Extra"),

@@ -49,6 +49,7 @@ async def test_same_scale_a_stride_2_output_is_drawn_half_as_wide(client):
     [
         ("stride=0", "stride", "stride"),
         ("kp=custom&k=1 2; 3", "kernel", "row 2"),
+        ("kp=custom&k=" + "%5B" * 1000 + "%5D" * 1000, "kernel", "nested too deeply"),
         ("padword=same&stride=2", None, "same"),
         ("op=max_pool2d&kernel_size=4&padding=3", "padding", "padding"),
     ],
