@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from io import BytesIO
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from app.errors import ImageRejectedError
+from app.image import decode as decode_module
 from app.image.decode import decode_image
 from app.image.samples import SAMPLES, sample_picture
 from tests.image import files
@@ -152,3 +154,30 @@ def test_the_bright_pixel_sample_is_one_white_pixel():
     rgb = sample_picture("pixel").pixels("rgb")
     assert np.argwhere(rgb.sum(axis=0)).tolist() == [[16, 16]]
     assert rgb[:, 16, 16].tolist() == [255, 255, 255]
+
+
+@pytest.mark.parametrize(
+    ("mode", "value", "rgb"),
+    [
+        ("RGBA", (10, 20, 30, 128), (132, 137, 142)),  # on white: 255 + (c − 255)·128/255
+        ("LA", (100, 128), (177, 177, 177)),
+        ("I;16", 1000, (3, 3, 3)),  # 1000 >> 8
+        ("RGB", (1, 2, 3), (1, 2, 3)),
+    ],
+)
+def test_a_large_plain_png_is_shrunk_before_it_is_converted(monkeypatch, mode, value, rgb):
+    """A few-KB PNG declaring 4000×4000 pixels: shrunk by a whole factor before its alpha is
+    flattened and its bit depth lowered, so the conversions never see 16 million pixels
+    (at the 40-million-pixel limit they took 1.2 s of CPU and 550 MB at full size)."""
+    seen = []
+    convert = decode_module._eight_bit_rgb
+    monkeypatch.setattr(
+        decode_module, "_eight_bit_rgb", lambda im: seen.append(im.size) or convert(im)
+    )
+    buffer = BytesIO()
+    Image.new(mode, (4000, 4000), value).save(buffer, "PNG")
+    picture = decode_image(buffer.getvalue(), 5_000_000, 40_000_000, 512)
+    assert picture.image.size == (512, 512)
+    assert picture.source == (4000, 4000)
+    assert tuple(np.asarray(picture.image)[100, 100]) == rgb
+    assert seen == [(1334, 1334)], seen  # ⌈4000 / 3⌉: still over twice 512 for the last resize
