@@ -186,7 +186,7 @@ def build_view(
         view.add(name, str(error["msg"]).removeprefix("Value error, "))
     if params is None:
         return view
-    if not upload and params.sample is None:
+    if upload is None and params.sample is None:
         params = params.model_copy(update={"sample": "photo"})
         view.params = params
     try:

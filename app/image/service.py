@@ -63,7 +63,7 @@ def checked_params(model: type[ImageParams], fields: Mapping[str, Sequence[str]]
 
 def load_picture(params: ImageParams, upload: bytes | None, settings: Settings) -> Picture:
     """The uploaded file decoded, else the sample named; ImageRejectedError without either."""
-    if upload:
+    if upload is not None:
         return decode_image(
             upload, settings.image_max_bytes, settings.image_max_pixels, settings.image_max_side
         )

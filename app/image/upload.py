@@ -30,6 +30,19 @@ class FormData:
     files: dict[str, bytes] = field(default_factory=dict)
     filenames: dict[str, str] = field(default_factory=dict)
 
+    def file(self, name: str) -> bytes | None:
+        """The file sent as ``name``; None when there is none, or when it is the empty part
+        without a file name that a form sends for a file field left empty. An empty file
+        that has a name stays: decoding says it is empty.
+
+        >>> FormData(files={"image": b""}, filenames={"image": ""}).file("image") is None
+        True
+        >>> FormData(files={"image": b""}, filenames={"image": "a.png"}).file("image")
+        b''
+        """
+        data = self.files.get(name)
+        return None if data == b"" and not self.filenames.get(name) else data
+
 
 def _rejected(msg: str) -> BodyRejectedError:
     return BodyRejectedError([{"type": "value_error", "loc": ["body"], "msg": msg}])

@@ -49,7 +49,7 @@ def _endpoint(op: str) -> Any:
         settings: Settings = request.app.state.settings
         form = read_form(await request.body(), request.headers.get("content-type", ""))
         params = checked_params(image_models(settings)[op], form.fields)
-        upload = form.files.get("image") or None
+        upload = form.file("image")
         as_json = wants_json(request.headers.get("accept", ""))
         gzip_ok = "gzip" in request.headers.get("accept-encoding", "").lower()
         content, headers, media = await offload(_answer, params, upload, settings, as_json, gzip_ok)

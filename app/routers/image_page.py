@@ -55,7 +55,7 @@ async def image_page(request: Request) -> HTMLResponse:
     if request.method == "POST":
         form = read_form(await request.body(), request.headers.get("content-type", ""))
         raw = form.fields
-        upload = form.files.get("image") or None
+        upload = form.file("image")
         upload_name = form.filenames.get("image", "")
     else:
         raw = {}

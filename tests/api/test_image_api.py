@@ -244,6 +244,16 @@ async def test_no_image_and_no_sample_is_a_422(client):
     assert response.json()["detail"][0]["loc"] == ["body", "image"]
 
 
+async def test_an_empty_file_is_said_to_be_empty_even_beside_a_sample(client):
+    """An empty file part that has a file name was sent on purpose: it is not replaced by the
+    sample, and the answer says what is wrong with it."""
+    response = await post(client, "conv2d", b"", {"sample": "photo"})
+    assert response.status_code == 422, response.text
+    error = response.json()["detail"][0]
+    assert error["loc"] == ["body", "image"]
+    assert "empty" in error["msg"]
+
+
 async def test_a_json_body_is_a_415(client):
     response = await client.post("/api/v1/image/conv2d", json={"kernel": "sobel_x"})
     assert response.status_code == 415
