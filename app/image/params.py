@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from app.image.samples import SAMPLES
+from app.pages.query import CELL_BOUND
 from app.schemas.spec_models import Bounds, arg_field
 from app.settings import Settings
 from convcore.presets import kernel_presets
@@ -33,8 +34,6 @@ from convcore.spec import OPS, Arg
 IMAGE_OPS = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d")
 #: Options the image mode sets itself (see the module docstring).
 DERIVED = frozenset({"groups", "return_indices"})
-#: Largest magnitude of a typed kernel value.
-KERNEL_BOUND = 1e6
 
 #: Each op's starting kernel and options where they differ from torch's defaults: an edge
 #: finder; an upsampling ×2 (bilinear weights, output twice the input's size); 2×2 windows.
@@ -175,8 +174,8 @@ def _checked_kernel(rows: list[list[float]], max_side: int) -> NDArray[np.float6
             f"the kernel is {kernel.shape[0]}×{kernel.shape[1]}, over the limit of "
             f"{max_side}×{max_side} (max_kernel_side)"
         )
-    if not all(math.isfinite(v) and abs(v) <= KERNEL_BOUND for v in kernel.ravel()):
-        raise ValueError(f"kernel values must be finite numbers within ±{KERNEL_BOUND:g}")
+    if not all(math.isfinite(v) and abs(v) <= CELL_BOUND for v in kernel.ravel()):
+        raise ValueError(f"kernel values must be finite numbers within ±{CELL_BOUND:g}")
     return kernel
 
 
