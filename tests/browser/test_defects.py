@@ -15,6 +15,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.stepping import wait_step
+
 pytestmark = pytest.mark.browser
 
 HEAVY = "/?h=16&w=16&ci=4&co=4&groups=2&xp=random&kp=random&kh=7&kw=7&pad=same&mode=reflect"
@@ -23,10 +25,6 @@ BIG = "/?h=16&w=16&xp=random&kp=random&kh=7&kw=7"
 
 def _t(page: Page) -> int:
     return int(page.eval_on_selector("#stepper", "main => main.dataset.t"))
-
-
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
 
 
 def _query(page: Page) -> dict[str, str]:
@@ -142,7 +140,7 @@ def test_5_enter_on_the_step_buttons_keeps_the_focus(page: Page, live_server, bu
     for _ in range(7):
         page.keyboard.press("Enter")
         page.wait_for_timeout(150)
-    _wait_step(page, 5)
+    wait_step(page, 5)
     page.wait_for_timeout(300)
     assert page.evaluate("document.activeElement.id") == button
     page.keyboard.press("Tab")

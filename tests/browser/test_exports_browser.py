@@ -12,14 +12,11 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from app.pages.registry import build_pages
+from tests.browser.stepping import wait_step
 
 pytestmark = pytest.mark.browser
 
 OPS = list(build_pages())
-
-
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
 
 
 def _view(page: Page) -> tuple[str, str]:
@@ -40,7 +37,7 @@ def test_download_links_follow_the_step_and_the_configuration(page: Page, live_s
     expect(png).to_have_attribute("href", f"/{op}/step.png")
     expect(gif).to_have_text(re.compile("GIF"))
     page.click("#step-next")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     expect(png).to_have_attribute("href", f"/{op}/step.png?t=1")
     expect(gif).to_have_attribute("href", f"/{op}/animation.gif")
     # a change of configuration brings a new board, and links to the new configuration
@@ -53,7 +50,7 @@ def test_download_links_follow_the_step_and_the_configuration(page: Page, live_s
     expect(gif).to_have_attribute("href", f"{path}/animation.gif?{_without_t(query)}")
     page.click("#step-last")
     last = int(page.eval_on_selector("#stepper", "m => m.dataset.count")) - 1
-    _wait_step(page, last)
+    wait_step(page, last)
     assert t != str(last)
     expect(png).to_have_attribute("href", re.compile(rf"[?&]t={last}$"))
     # what the links point at: the figures of this configuration

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 import convcore as cc
 from convcore.patterns import input_pattern, kernel_pattern
+from tests.browser.stepping import play_fastest, wait_step
 
 pytestmark = pytest.mark.browser
 
@@ -40,10 +41,6 @@ def _marked(page: Page, selector: str) -> set[tuple[str, int, int]]:
             [c.closest('table').id, c.parentElement.sectionRowIndex, c.cellIndex])""",
     )
     return {(grid, r, c) for grid, r, c in cells}
-
-
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
 
 
 def test_an_output_cell_outlines_its_window_and_kernels(page: Page, live_server):
@@ -78,31 +75,21 @@ def test_an_input_cell_outlines_every_output_it_feeds(page: Page, live_server):
 def test_output_cells_take_you_to_their_step(page: Page, live_server):
     page.goto(live_server + "/?h=5&w=5")
     page.locator("#Y0 tr").nth(2).locator("td").nth(1).click()
-    _wait_step(page, 2 * 4 + 1)
+    wait_step(page, 2 * 4 + 1)
     # by keyboard: Tab reaches the output grid, arrows move, Enter goes to that step
     page.focus("#Y0 td[tabindex='0']")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    _wait_step(page, 1 * 4 + 1)
+    wait_step(page, 1 * 4 + 1)
     assert page.evaluate("document.activeElement.closest('table').id") == "Y0"
 
 
 def test_playing_at_the_fastest_speed_shows_every_step(page: Page, live_server):
     page.goto(live_server + "/?h=7&w=7&kp=sobel_x")  # 25 steps
-    page.evaluate("""() => {
-        window.__seen = [];
-        const main = document.querySelector('#stepper');
-        new MutationObserver(() => {
-            const t = +main.dataset.t;
-            if (window.__seen[window.__seen.length - 1] !== t) window.__seen.push(t);
-        }).observe(main, {attributes: true, attributeFilter: ['data-t']});
-    }""")
-    page.select_option("#speed", "0")
-    page.click("#play")
-    _wait_step(page, 24)
+    seen = play_fastest(page, 24)
     expect(page.locator("#play")).to_have_attribute("aria-pressed", "false", timeout=10_000)
-    assert page.evaluate("window.__seen") == list(range(1, 25))
+    assert seen == list(range(1, 25))
 
 
 def test_presentation_mode_fits_a_projector(page: Page, live_server, shot):
@@ -143,7 +130,7 @@ def test_no_request_leaves_the_server(page: Page, live_server):
     page.on("request", lambda request: seen.append(request.url))
     page.goto(live_server + "/?h=6&w=6&tab=torch")
     page.keyboard.press("ArrowRight")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     page.click("a[data-tab=im2col]")
     page.wait_for_url(re.compile("tab=im2col"))
     assert seen

@@ -20,14 +20,11 @@ import convcore as cc
 from app.pages.pool.presets import presets
 from convcore.patterns import input_pattern
 from tests.browser.axe import serious_violations
+from tests.browser.stepping import play_fastest, wait_step
 
 pytestmark = pytest.mark.browser
 
 HEAVY = "h=16&w=16&ci=4&xp=random&kh=7&kw=7&sh=1&sw=1&ph=3&pw=3"
-
-
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
 
 
 def _shown(text: str) -> float:
@@ -96,7 +93,7 @@ def _swapped_by(page: Page, link: str) -> None:
 def _last_step(page: Page) -> None:
     count = int(page.eval_on_selector("#stepper", "m => m.dataset.count"))
     page.keyboard.press("End")
-    _wait_step(page, count - 1)
+    wait_step(page, count - 1)
 
 
 # ---- every example ---------------------------------------------------------------------------
@@ -144,9 +141,9 @@ def test_the_switch_keeps_the_shared_settings(page: Page, live_server):
     # typing into the form is the core's, tested on its own (tests/browser/test_defects.py)
     page.goto(f"{live_server}/max_pool2d?h=6&kh=3&sw=1&ph=1&ceil=1&dh=2")
     page.locator("#step-next").click()
-    _wait_step(page, 1)
+    wait_step(page, 1)
     page.locator("#step-next").click()
-    _wait_step(page, 2)
+    wait_step(page, 2)
     page.click("#switch-avg_pool2d")
     page.wait_for_url(re.compile("/avg_pool2d"))
     fields = dict(parse_qsl(urlsplit(page.url).query))
@@ -186,7 +183,7 @@ def test_the_window_and_pytorch_tabs_follow_the_step(page: Page, live_server):
     for t in range(4):
         if t:
             page.keyboard.press("ArrowRight")
-            _wait_step(page, t)
+            wait_step(page, t)
         oy, ox = divmod(t, 2)
         cur = _cells(page, "#W-result td.cur")
         assert cur == [["W-result", oy, ox]]
@@ -199,7 +196,7 @@ def test_the_window_and_pytorch_tabs_follow_the_step(page: Page, live_server):
     assert_allclose(_exact(page, "#T0"), expected[0])
     assert _cells(page, "#T0 td.cur") == [["T0", 1, 1]]
     page.keyboard.press("Home")
-    _wait_step(page, 0)
+    wait_step(page, 0)
     assert _cells(page, "#T0 td.cur") == [["T0", 0, 0]]
 
 
@@ -219,7 +216,7 @@ def test_ties_go_to_the_first_cell_as_torch_says(page: Page, live_server):
     for t in range(16):
         if t:
             page.keyboard.press("ArrowRight")
-            _wait_step(page, t)
+            wait_step(page, t)
         oy, ox = divmod(t, 4)
         flat = indices[0, oy, ox].item()
         assert _cells(page, "#X0 td.win") == [["X0", flat // 6, flat % 6]]
@@ -242,7 +239,7 @@ def test_minus_infinity_padding_never_wins(page: Page, live_server):
     for t in range(4):
         if t:
             page.keyboard.press("ArrowRight")
-            _wait_step(page, t)
+            wait_step(page, t)
         win = page.locator("#X0 td.win")
         expect(win.locator("input")).to_have_count(1)  # a cell of the input, not padding
         assert float(win.locator("input").input_value()) == expected[0, t // 2, t % 2]
@@ -363,9 +360,9 @@ def test_keyboard_only(page: Page, live_server):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "step-next"
     page.keyboard.press("Enter")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     page.keyboard.press("Enter")
-    _wait_step(page, 2)
+    wait_step(page, 2)
     assert page.evaluate("document.activeElement.id") == "step-next"
     # the tabs, then the switch, by keyboard
     page.focus("#tab-window")
@@ -381,18 +378,8 @@ def test_keyboard_only(page: Page, live_server):
 
 def test_playing_at_the_fastest_speed_shows_every_step(page: Page, live_server):
     page.goto(f"{live_server}/avg_pool2d?h=6&w=6&sh=1&sw=1")  # 25 steps
-    page.evaluate("""() => {
-        window.__seen = [];
-        const main = document.querySelector('#stepper');
-        new MutationObserver(() => {
-            const t = +main.dataset.t;
-            if (window.__seen[window.__seen.length - 1] !== t) window.__seen.push(t);
-        }).observe(main, {attributes: true, attributeFilter: ['data-t']});
-    }""")
-    page.select_option("#speed", "0")
-    page.click("#play")
-    _wait_step(page, 24)
-    assert page.evaluate("window.__seen") == list(range(1, 25))
+    seen = play_fastest(page, 24)
+    assert seen == list(range(1, 25))
 
 
 # ---- phones, projectors, print, axe --------------------------------------------------------

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from convcore.patterns import input_pattern
 from tests.browser.axe import serious_violations
+from tests.browser.stepping import wait_step
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +36,6 @@ def _torch_out(x, w, stride=1, padding=(0, 0), dilation=1, mode="zeros"):
         )
     wt = torch.tensor(np.asarray(w, dtype=np.float64))
     return F.conv2d(xt, wt, stride=stride, dilation=dilation)[0].numpy()
-
-
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
 
 
 def _taps(page: Page) -> list[tuple[int, int]]:
@@ -80,7 +77,7 @@ def test_stepping_moves_the_window(page: Page, live_server, shot):
     shot(page, "strided-dilated-reflect")
 
     def check(t):
-        _wait_step(page, t)
+        wait_step(page, t)
         assert _url_step(page) == t
         assert _taps(page) == _expected_taps(t, ow)
         assert _current(page) == divmod(t, ow)
@@ -119,7 +116,7 @@ def test_play_and_pause(page: Page, live_server):
     _blur(page)
     page.keyboard.press(" ")
     expect(page.locator("#play")).to_have_attribute("aria-pressed", "true")
-    _wait_step(page, 3)
+    wait_step(page, 3)
     page.click("#play")
     expect(page.locator("#play")).to_have_attribute("aria-pressed", "false")
     stopped = int(page.locator("#stepper").get_attribute("data-t"))
@@ -164,7 +161,7 @@ def test_a_copied_url_restores_the_view(page: Page, live_server, browser):
     page.fill("#f-sw", "2")
     page.wait_for_url(re.compile(r"sw=2"))
     page.click("#step-next")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     page.click("[data-tab=kmatrix]")
     page.wait_for_url(re.compile(r"tab=kmatrix"))
 
@@ -219,7 +216,7 @@ def test_chinese_page(page: Page, live_server, shot):
     expect(page.locator("#step-count")).to_have_text("第 1 步，共 25 步")
     expect(page.locator(".tabs [aria-current=page]")).to_have_text("嵌套循环")
     page.click("#step-next")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     expect(page.locator("#step-count")).to_have_text("第 2 步，共 25 步")  # still Chinese
     shot(page, "chinese")
 
@@ -286,7 +283,7 @@ def test_keyboard_only_reaches_the_steps_and_keeps_focus(page: Page, live_server
     page.keyboard.press("Tab")
     assert _focused(page) == "step-next"
     page.keyboard.press("Enter")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     assert _focused(page) == "step-next"  # the buttons are never swapped
     # a method tab chosen with the keyboard keeps the focus, and Tab goes on to the next one
     page.focus("#tab-im2col")

@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from convcore.patterns import input_pattern, kernel_pattern
 from tests.browser.axe import serious_violations
+from tests.browser.stepping import play_fastest, wait_step
 
 pytestmark = pytest.mark.browser
 
@@ -70,10 +71,6 @@ def _marked(page: Page, selector: str) -> set[tuple[str, int, int]]:
     return {(grid, r, c) for grid, r, c in cells}
 
 
-def _wait_step(page: Page, t: int) -> None:
-    page.wait_for_function(f"document.querySelector('#stepper').dataset.t === '{t}'")
-
-
 def _stamp(c: int, iy: int, ix: int) -> set[tuple[str, int, int]]:
     """The canvas cells input (c, iy, ix) stamps: its group's two output channels."""
     return {
@@ -90,7 +87,7 @@ def test_every_tab_steps_with_torchs_numbers(page: Page, live_server, shot, tab)
     out = _transposed(X, W, **ARGS)
     for t in (1, 2):
         page.keyboard.press("ArrowRight")
-        _wait_step(page, t)
+        wait_step(page, t)
     if tab in ("scatter", "col2im"):
         canvas = _canvas(3, tab)
         for o in range(4):
@@ -118,7 +115,7 @@ def test_stepping_the_canvas_forward_back_and_by_keys(page: Page, live_server):
     count = X.size
     for key, t in [("ArrowRight", 1), ("End", count - 1), ("ArrowLeft", count - 2), ("Home", 0)]:
         page.keyboard.press(key)
-        _wait_step(page, t)
+        wait_step(page, t)
         canvas = _canvas(t + 1, "scatter")
         for o in range(4):
             np.testing.assert_allclose(_grid(page, f"Y{o}"), canvas[o], atol=1e-12)
@@ -135,19 +132,9 @@ def test_stepping_the_canvas_forward_back_and_by_keys(page: Page, live_server):
 
 def test_playing_at_the_fastest_speed_fills_the_canvas_step_by_step(page: Page, live_server):
     page.goto(live_server + TRICKY + "&tab=col2im")
-    page.evaluate("""() => {
-        window.__seen = [];
-        const main = document.querySelector('#stepper');
-        new MutationObserver(() => {
-            const t = +main.dataset.t;
-            if (window.__seen[window.__seen.length - 1] !== t) window.__seen.push(t);
-        }).observe(main, {attributes: true, attributeFilter: ['data-t']});
-    }""")
-    page.select_option("#speed", "0")
-    page.click("#play")
-    _wait_step(page, 11)
+    seen = play_fastest(page, 11)
     expect(page.locator("#play")).to_have_attribute("aria-pressed", "false", timeout=10_000)
-    assert page.evaluate("window.__seen") == list(range(1, 12))
+    assert seen == list(range(1, 12))
     # every step sent only the cells it changed; together they make the whole canvas
     canvas = _canvas(12, "col2im")
     for o in range(4):
@@ -161,7 +148,7 @@ def test_a_canvas_wider_than_the_phone_follows_the_stamp(page: Page, live_server
     page.set_viewport_size({"width": 375, "height": 800})
     page.goto(live_server + TRICKY)
     page.keyboard.press("End")
-    _wait_step(page, X.size - 1)
+    wait_step(page, X.size - 1)
     box = page.locator("#box-Y3").bounding_box()
     tap = page.locator("#Y3 td.tap").last.bounding_box()
     assert page.locator("#box-Y3").evaluate("b => b.scrollWidth > b.clientWidth")
@@ -290,14 +277,14 @@ def test_keyboard_only(page: Page, live_server):
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "step-next"
     page.keyboard.press("Enter")
-    _wait_step(page, 1)
+    wait_step(page, 1)
     assert page.evaluate("document.activeElement.id") == "step-next"
     # an output cell: one Tab stop, arrows move, Enter goes to its step
     page.focus("#Y0 td[tabindex='0']")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowRight")
     page.keyboard.press("Enter")
-    _wait_step(page, 8 + 1)
+    wait_step(page, 8 + 1)
     # a tab chosen by keyboard keeps the focus
     page.focus("#tab-kt")
     page.keyboard.press("Enter")
